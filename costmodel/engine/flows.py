@@ -1,0 +1,88 @@
+"""Accumulating cash-flow terms efficiently.
+
+Almost every cost or benefit line is a time profile ``(n_months,)`` times a per-trial
+coefficient ``(n_trials,)``. Summing ``k`` such terms one by one costs ``k`` passes over an
+``(n_months, n_trials)`` array; stacking them and doing one matrix product ``P @ C`` costs
+one. Terms whose profile already varies per trial go straight into a dense accumulator.
+Terms scaled by effective use ``E(m)`` get their own product, multiplied by ``E`` once.
+Means over trials by category (for the charts) come from the same factors without
+forming each term: ``mean_n(profile · coef) = profile · mean(coef)`` and
+``mean_n(E ⊙ profile ⊗ coef) = profile · (E @ coef) / n``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["FlowAccumulator"]
+
+
+class FlowAccumulator:
+    """Collects ``profile ⊗ coefficient`` terms and sums them in one product.
+
+    Parameters
+    ----------
+    n_months, n_trials : int
+    use : ndarray, shape (n_months, n_trials)
+        Effective use ``E(m)``, for terms added with ``scaled_by_use=True``.
+    """
+
+    def __init__(self, n_months: int, n_trials: int, use: np.ndarray):
+        self.n_months = n_months
+        self.n_trials = n_trials
+        self.use = use
+        self._plain: list[tuple[np.ndarray, np.ndarray, str]] = []
+        self._scaled: list[tuple[np.ndarray, np.ndarray, str]] = []
+        self._dense: np.ndarray | None = None
+        self._dense_means: dict[str, np.ndarray] = {}
+
+    def add(self, label: str, profile: np.ndarray, coefficient, *, scaled_by_use: bool = False):
+        """Add ``profile ⊗ coefficient`` (times ``E`` when ``scaled_by_use``) under ``label``.
+
+        ``profile`` is ``(n_months,)`` or ``(n_months, n_trials)``; ``coefficient`` a scalar
+        or ``(n_trials,)``.
+        """
+        coefficient = np.broadcast_to(np.asarray(coefficient, dtype=float), (self.n_trials,))
+        if profile.ndim == 1:
+            target = self._scaled if scaled_by_use else self._plain
+            target.append((profile, coefficient, label))
+            return
+        term = profile * coefficient
+        if scaled_by_use:
+            term *= self.use
+        if self._dense is None:
+            self._dense = term
+        else:
+            self._dense += term
+        mean = term.mean(axis=1)
+        self._dense_means[label] = self._dense_means.get(label, 0.0) + mean
+
+    def total(self) -> np.ndarray:
+        """The sum of every term, shape ``(n_months, n_trials)``."""
+        out = np.zeros((self.n_months, self.n_trials))
+        if self._plain:
+            profiles = np.stack([p for p, _, _ in self._plain], axis=1)
+            coefficients = np.stack([c for _, c, _ in self._plain], axis=0)
+            np.matmul(profiles, coefficients, out=out)
+        if self._scaled:
+            profiles = np.stack([p for p, _, _ in self._scaled], axis=1)
+            coefficients = np.stack([c for _, c, _ in self._scaled], axis=0)
+            out += self.use * (profiles @ coefficients)
+        if self._dense is not None:
+            out += self._dense
+        return out
+
+    def sums_by_label(self) -> dict[str, np.ndarray]:
+        """Sum over trials of each label's terms, per month, shape ``(n_months,)``."""
+        sums: dict[str, np.ndarray] = {}
+
+        def put(label: str, values: np.ndarray) -> None:
+            sums[label] = sums[label] + values if label in sums else values
+
+        for profile, coefficient, label in self._plain:
+            put(label, profile * coefficient.sum())
+        for profile, coefficient, label in self._scaled:
+            put(label, profile * (self.use @ coefficient))
+        for label, mean in self._dense_means.items():
+            put(label, mean * self.n_trials)
+        return sums

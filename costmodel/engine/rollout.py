@@ -1,0 +1,136 @@
+"""Rollout timing and adoption: deployed share, lead windows, S-curves, Wright learning.
+
+Month-major arrays inside the engine: a time profile has shape ``(n_months,)`` and a
+per-trial flow ``(n_months, n_trials)``, so each month is one contiguous row.
+See ``docs/methodology.md`` ("The rollout") for the equations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "LOGISTIC_SPAN",
+    "deployed_share",
+    "effective_use",
+    "lead_window",
+    "month_indicator",
+    "wright_multipliers",
+    "yearly_indicator",
+]
+
+#: Λ(τ) = 1 / (1 + 81 q^τ): the raw logistic starts at 1/82 and is 1/2 at τ = months_to_half.
+LOGISTIC_SPAN = 81.0
+
+
+def lead_window(n_months: int, go_live: int, lead_time: int) -> np.ndarray:
+    """Weights spreading a phase's one-time costs over its lead window [fraction/month].
+
+    The window is months ``max(0, go_live - lead_time) … go_live - 1``, or the go-live
+    month alone when that is empty. Returns shape ``(n_months,)`` summing to 1.
+
+    Examples
+    --------
+    >>> lead_window(6, 3, 2)
+    array([0. , 0.5, 0.5, 0. , 0. , 0. ])
+    >>> lead_window(4, 0, 2)
+    array([1., 0., 0., 0.])
+    """
+    weights = np.zeros(n_months)
+    start = max(0, go_live - lead_time)
+    if go_live > start:
+        weights[start:go_live] = 1.0 / (go_live - start)
+    else:
+        weights[go_live] = 1.0
+    return weights
+
+
+def month_indicator(n_months: int, start: int, stop: int | None = None) -> np.ndarray:
+    """1.0 in months ``start … stop - 1`` (to the end when ``stop`` is None), else 0."""
+    profile = np.zeros(n_months)
+    profile[start:stop] = 1.0
+    return profile
+
+
+def yearly_indicator(n_months: int, start: int) -> np.ndarray:
+    """1.0 in months ``start, start + 12, start + 24, …``.
+
+    Examples
+    --------
+    >>> np.flatnonzero(yearly_indicator(30, 3))
+    array([ 3, 15, 27])
+    """
+    profile = np.zeros(n_months)
+    profile[start::12] = 1.0
+    return profile
+
+
+def deployed_share(n_months: int, shares: list[float], go_lives: list[int]) -> np.ndarray:
+    """``D(m) = Σ_p share_p · 1[m ≥ go_live_p]``, shape ``(n_months,)`` [fraction]."""
+    profile = np.zeros(n_months)
+    for share, go_live in zip(shares, go_lives, strict=True):
+        profile[go_live:] += share
+    return profile
+
+
+def wright_multipliers(shares: list[float], learning_rate: np.ndarray | float) -> list:
+    """Per-phase one-time unit-cost multipliers ``λ_p = (C_p / C_0) ** log2(ρ)``.
+
+    ``C_p`` is the cumulative share through phase ``p``; ``ρ`` the progress ratio
+    (per trial or scalar). ``λ_0 = 1``.
+
+    Examples
+    --------
+    >>> [round(float(x), 4) for x in wright_multipliers([0.25, 0.75], 0.9)]
+    [1.0, 0.81]
+    """
+    exponent = np.log2(learning_rate)
+    cumulative = np.cumsum(shares)
+    return [np.power(c / cumulative[0], exponent) for c in cumulative]
+
+
+def effective_use(
+    n_months: int,
+    n_trials: int,
+    shares: list[float],
+    go_lives: list[int],
+    ceiling: np.ndarray | float,
+    months_to_half: np.ndarray | float,
+    speedup: np.ndarray | float,
+) -> np.ndarray:
+    """``E(m) = Σ_p share_p · a_p(m)``, shape ``(n_months, n_trials)`` [fraction].
+
+    ``a_p`` is the normalised logistic from go-live: 0 at go-live, rising to ``ceiling``,
+    with ``months_to_half · speedup ** p`` as phase ``p``'s half-way time. Powers of a
+    per-trial factor ``q = 81 ** (-1 / h)`` are built row by row (a multiply per month
+    instead of an ``exp`` per element).
+
+    Examples
+    --------
+    >>> use = effective_use(4, 1, [1.0], [1], 1.0, 2.0, 1.0)
+    >>> [round(float(x), 4) for x in use[:, 0]]
+    [0.0, 0.0, 0.0988, 0.4938]
+    """
+    use = np.zeros((n_months, n_trials))
+    ceiling = np.broadcast_to(np.asarray(ceiling, dtype=float), (n_trials,))
+    half = np.broadcast_to(np.asarray(months_to_half, dtype=float), (n_trials,))
+    speedup = np.broadcast_to(np.asarray(speedup, dtype=float), (n_trials,))
+    start_level = 1.0 / (1.0 + LOGISTIC_SPAN)
+    scale_const = 1.0 / (1.0 - start_level)
+    log_span = math.log(LOGISTIC_SPAN)
+    row = np.empty(n_trials)
+    for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True)):
+        phase_half = half * speedup**p
+        q = np.exp(-log_span / phase_half)
+        scale = share * scale_const * ceiling
+        offset = scale * start_level
+        power = np.full(n_trials, LOGISTIC_SPAN)  # 81 · q^τ, τ = 0
+        for month in range(go_live + 1, n_months):
+            power *= q  # τ = month - go_live
+            np.add(power, 1.0, out=row)
+            np.divide(scale, row, out=row)
+            row -= offset
+            use[month] += row
+    return use

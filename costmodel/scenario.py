@@ -1,0 +1,604 @@
+"""The scenario schema: one business case, validated.
+
+A :class:`Scenario` is frozen and rejects unknown keys. Every money, rate, share and
+adoption input is *uncertain*: a plain number or a distribution from
+:mod:`costmodel.distributions`. Structural numbers (months, phase shares, the unit count)
+are plain. Units are given in brackets: ``[currency]``, ``[currency/month]``,
+``[fraction, 0-1]``, ``[1/year]`` for annual rates, ``[months]``.
+
+Use :func:`parse_scenario` (or :func:`costmodel.load_scenario`) to build one from data:
+it turns every problem into a :class:`~costmodel.errors.ScenarioError` whose messages
+name the field, the value and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from .distributions import FORMS, Distribution, parse_distribution
+from .errors import Problem, ScenarioError
+
+__all__ = [
+    "BENEFIT_KINDS",
+    "COST_CATEGORIES",
+    "MAX_HORIZON_MONTHS",
+    "MAX_TRIALS",
+    "SCHEMA_VERSION",
+    "Adoption",
+    "AmountBenefit",
+    "Benefit",
+    "CostItem",
+    "Disruption",
+    "LabourBenefit",
+    "Learning",
+    "Organisation",
+    "Phase",
+    "RevenueBenefit",
+    "Scenario",
+    "Simulation",
+    "Strategy",
+    "Uncertain",
+    "VolumeBenefit",
+    "parse_scenario",
+]
+
+SCHEMA_VERSION = 1
+MAX_HORIZON_MONTHS = 120
+MAX_TRIALS = 1_000_000
+
+#: Cost categories, and the adoption challenge each belongs to.
+COST_CATEGORIES: dict[str, str] = {
+    "licensing": "licences and running costs",
+    "infrastructure": "licences and running costs",
+    "integration": "integration with existing systems",
+    "data": "data quality and accessibility",
+    "training": "resistance to change",
+    "change_management": "resistance to change",
+    "compliance": "regulation and privacy",
+    "security": "regulation and privacy",
+    "maintenance": "licences and running costs",
+    "staffing": "licences and running costs",
+    "consulting": "integration with existing systems",
+    "other": "other",
+}
+CostCategory = Literal[
+    "licensing", "infrastructure", "integration", "data", "training", "change_management",
+    "compliance", "security", "maintenance", "staffing", "consulting", "other",
+]
+BENEFIT_KINDS = ("labour_hours", "volume", "revenue", "amount")
+
+
+# --- uncertain values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UncertainBounds:
+    """Marker in a field's metadata: the field is uncertain, with these bounds."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    what: str = "value"
+    percent_hint: bool = False
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.6g}"
+
+
+def _check_bounds(value: float | Distribution, bounds: UncertainBounds) -> None:
+    lo, hi = value.support() if isinstance(value, Distribution) else (value, value)
+    form = value.describe() if isinstance(value, Distribution) else _fmt(value)
+    if bounds.percent_hint and 1 < hi <= 100:
+        raise ValueError(
+            f"{form} looks like a percentage — give {bounds.what} as a fraction, "
+            f"e.g. {hi / 100:g} for {hi:g} %"
+        )
+    too_low = lo <= bounds.low if bounds.low_open else lo < bounds.low
+    if too_low:
+        limit = "above" if bounds.low_open else "at least"
+        if isinstance(value, Distribution) and math.isinf(lo):
+            fix = f"add bounds, e.g. low = {_fmt(bounds.low)}"
+            raise ValueError(f"{form} can fall below {_fmt(bounds.low)}; {bounds.what} must be "
+                             f"{limit} {_fmt(bounds.low)} — {fix}")
+        raise ValueError(f"{form} goes down to {_fmt(lo)}; {bounds.what} must be {limit} "
+                         f"{_fmt(bounds.low)} — use a value {limit} {_fmt(bounds.low)}")
+    if hi > bounds.high:
+        if isinstance(value, Distribution) and math.isinf(hi):
+            raise ValueError(f"{form} can rise above {_fmt(bounds.high)}; {bounds.what} must be "
+                             f"at most {_fmt(bounds.high)} — add high = {_fmt(bounds.high)}")
+        raise ValueError(f"{form} goes up to {_fmt(hi)}; {bounds.what} must be at most "
+                         f"{_fmt(bounds.high)} — use a smaller value")
+
+
+def _uncertain_validator(bounds: UncertainBounds):
+    def validate(data: Any) -> float | Distribution:
+        if isinstance(data, bool):
+            raise ValueError(f"expected {FORMS}; got {str(data).lower()}")
+        if isinstance(data, int | float):
+            if not math.isfinite(data):
+                raise ValueError(f"{data!r} is not a finite number — give a finite value")
+            value: float | Distribution = float(data)
+        elif isinstance(data, str):
+            raise ValueError(f"expected {FORMS}; got the text {data!r} — write numbers "
+                             "without quotes")
+        else:
+            value = parse_distribution(data)
+        _check_bounds(value, bounds)
+        return value
+
+    return validate
+
+
+def _dump_uncertain(value: float | Distribution) -> Any:
+    return value.to_data() if isinstance(value, Distribution) else value
+
+
+def uncertain(
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    what: str = "value",
+    percent_hint: bool = False,
+) -> Any:
+    """An uncertain-value field type with bounds on its support."""
+    bounds = UncertainBounds(low, high, low_open, what, percent_hint)
+    return Annotated[
+        Any,
+        PlainValidator(_uncertain_validator(bounds)),
+        PlainSerializer(_dump_uncertain),
+        WithJsonSchema({"description": f"{what}: {FORMS}"}),
+        bounds,
+    ]
+
+
+#: Any real number or distribution.
+Uncertain = uncertain()
+Money = uncertain(0.0, what="an amount")
+Count = uncertain(0.0, what="a count")
+Fraction = uncertain(0.0, 1.0, what="a share", percent_hint=True)
+AnnualRate = uncertain(-0.5, 1.0, what="a yearly rate", percent_hint=True)
+Positive = uncertain(0.0, low_open=True, what="a duration")
+Factor = uncertain(0.0, 1.0, low_open=True, what="a learning factor", percent_hint=True)
+
+
+# --- the model -------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+Text = Annotated[str, Field(max_length=4000)]
+
+
+class Organisation(_Model):
+    """Who the tool is rolled out to.
+
+    Attributes
+    ----------
+    units : int
+        How many units the rollout deploys to (agents, seats, sites, processes) [count].
+    unit_label : str
+        What one unit is called, singular (``"agent"``).
+    users_per_unit : Uncertain
+        People per unit, for ``per_user`` costs [users/unit].
+    monthly_cost_per_unit : Uncertain
+        Loaded cost of one unit's work, used to price the productivity dip at go-live
+        [currency/month].
+    """
+
+    units: Annotated[int, Field(ge=1, le=1_000_000)]
+    unit_label: Name = "unit"
+    users_per_unit: Count = 1.0
+    monthly_cost_per_unit: Money = 0.0
+
+
+class CostItem(_Model):
+    """One cost line.
+
+    ``kind`` is ``one_time``, ``monthly`` or ``yearly``; ``basis`` says what ``amount`` is
+    per: ``fixed`` (the whole organisation), ``per_unit`` (per deployed unit),
+    ``per_user`` (per deployed user = unit x users_per_unit) or ``per_usage`` (per usage
+    unit; monthly only, ``usage_per_unit`` of them per unit per month at full adoption).
+    ``escalation`` is the yearly price increase [1/year], applied in steps every 12
+    months from month 0. ``start_month`` pins a fixed cost to a month instead of the
+    rollout's timing.
+    """
+
+    name: Name
+    category: CostCategory
+    kind: Literal["one_time", "monthly", "yearly"]
+    basis: Literal["fixed", "per_unit", "per_user", "per_usage"] = "fixed"
+    amount: Money
+    escalation: AnnualRate = 0.0
+    usage_per_unit: Count = None
+    start_month: Annotated[int, Field(ge=0)] | None = None
+    note: Text = ""
+
+
+class _BenefitBase(_Model):
+    name: Name
+    growth: AnnualRate = 0.0
+    note: Text = ""
+
+
+class LabourBenefit(_BenefitBase):
+    """Hours saved: ``hours_per_unit_per_month`` x units x ``hourly_cost`` x ``realisation``.
+
+    ``hourly_cost`` is the loaded cost of an hour [currency/hour]; ``realisation`` the
+    share of freed hours turned into value [fraction, 0-1].
+    """
+
+    kind: Literal["labour_hours"]
+    hours_per_unit_per_month: Count
+    hourly_cost: Money
+    realisation: Fraction = 1.0
+
+
+class VolumeBenefit(_BenefitBase):
+    """Work automated: ``items_per_month`` x ``automation_rate`` x ``value_per_item``."""
+
+    kind: Literal["volume"]
+    items_per_month: Count
+    automation_rate: Fraction
+    value_per_item: Money
+
+
+class RevenueBenefit(_BenefitBase):
+    """Revenue uplift: ``revenue_per_month`` x ``uplift`` x ``margin``."""
+
+    kind: Literal["revenue"]
+    revenue_per_month: Money
+    uplift: Fraction
+    margin: Fraction
+
+
+class AmountBenefit(_BenefitBase):
+    """A plain monthly amount at full adoption [currency/month]."""
+
+    kind: Literal["amount"]
+    amount_per_month: Money
+
+
+Benefit = Annotated[
+    LabourBenefit | VolumeBenefit | RevenueBenefit | AmountBenefit, Field(discriminator="kind")
+]
+
+
+class Adoption(_Model):
+    """How use grows after a phase goes live (resistance to change, data quality).
+
+    Attributes
+    ----------
+    ceiling : Uncertain
+        Share of deployed units that end up using the tool [fraction, 0-1].
+    months_to_half : Uncertain
+        Months from go-live until adoption reaches about half the ceiling [months].
+    data_quality : Uncertain
+        Share of the benefit the organisation's data lets the tool realise
+        [fraction, 0-1].
+    """
+
+    ceiling: Fraction = 0.8
+    months_to_half: Positive = 3.0
+    data_quality: Fraction = 1.0
+
+
+class Phase(_Model):
+    """One wave of a rollout: a ``share`` of the units going live in month ``go_live``."""
+
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    go_live: Annotated[int, Field(ge=0)]
+
+
+class Learning(_Model):
+    """What later phases learn from earlier ones.
+
+    ``adoption_speedup`` multiplies months-to-half for each later phase (0.8: 20 %
+    faster each wave); ``cost_learning_rate`` is Wright's progress ratio for per-unit and
+    per-user one-time costs (0.9: each doubling of the share deployed since the pilot
+    cuts them by 10 %).
+    """
+
+    adoption_speedup: Factor = 1.0
+    cost_learning_rate: Factor = 1.0
+
+
+class Disruption(_Model):
+    """The productivity dip after a phase goes live.
+
+    For ``months`` months after each go-live, the phase's units lose
+    ``productivity_dip`` of their output, priced at ``organisation.monthly_cost_per_unit``.
+    """
+
+    productivity_dip: Fraction = 0.0
+    months: Annotated[int, Field(ge=0, le=24)] = 0
+
+
+class Strategy(_Model):
+    """A rollout plan: phases (shares summing to 1), their lead time, learning, disruption."""
+
+    name: Name
+    description: Text = ""
+    phases: Annotated[list[Phase], Field(min_length=1, max_length=24)]
+    lead_time_months: Annotated[int, Field(ge=0, le=24)] = 2
+    learning: Learning = Learning()
+    disruption: Disruption = Disruption()
+
+
+class Simulation(_Model):
+    """Monte Carlo settings: trial count, seed, sampler."""
+
+    trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = 10_000
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 20_260_101
+    sampler: Literal["mc", "lhs", "sobol"] = "mc"
+
+
+class Scenario(_Model):
+    """One business case. See the module docstring and ``docs/methodology.md``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: Name
+    description: Text = ""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    horizon_months: Annotated[int, Field(ge=1, le=MAX_HORIZON_MONTHS)] = 36
+    discount_rate: float = 0.10
+    organisation: Organisation
+    costs: list[CostItem] = []
+    benefits: list[Benefit] = []
+    adoption: Adoption = Adoption()
+    strategies: Annotated[list[Strategy], Field(min_length=1, max_length=12)]
+    simulation: Simulation = Simulation()
+
+    @field_validator("discount_rate")
+    @classmethod
+    def _rate_is_a_fraction(cls, rate: float) -> float:
+        if not math.isfinite(rate):
+            raise ValueError(f"{rate!r} is not a finite number — give the yearly rate, e.g. 0.1")
+        if 1 < rate <= 100:
+            raise ValueError(f"{rate:g} looks like a percentage — write {rate / 100:g} for "
+                             f"{rate:g} % a year")
+        if not -0.5 < rate <= 1:
+            raise ValueError(f"{rate:g} is outside (-0.5, 1] — give the yearly rate as a "
+                             "fraction, e.g. 0.1 for 10 %")
+        return rate
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        problems = list(_cross_field_problems(self))
+        if problems:
+            raise ScenarioError(problems)
+        return self
+
+    @property
+    def rate_monthly(self) -> float:
+        """Monthly discount rate ``(1 + r_year) ** (1/12) - 1`` [1/month]."""
+        return (1.0 + self.discount_rate) ** (1.0 / 12.0) - 1.0
+
+    def canonical_json(self) -> str:
+        """A canonical JSON form (sorted keys), the basis of :meth:`content_hash`."""
+        import json
+
+        return json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON, first 16 hex digits."""
+        import hashlib
+
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()[:16]
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data for a TOML or JSON file (no ``None`` values)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def _duplicates(names: list[str]) -> list[tuple[int, str]]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        key = name.strip().casefold()
+        if key in seen:
+            out.append((i, name))
+        seen.setdefault(key, i)
+    return out
+
+
+def _cross_field_problems(s: Scenario):
+    horizon = s.horizon_months
+    for group, items in (("costs", s.costs), ("benefits", s.benefits),
+                         ("strategies", s.strategies)):
+        for i, name in _duplicates([item.name for item in items]):
+            yield Problem(f"{group}[{i}].name", name,
+                          f"the name {name!r} is used twice in {group} — give each a unique name")
+    for i, cost in enumerate(s.costs):
+        where = f"costs[{i}]"
+        if cost.basis == "per_usage" and cost.kind != "monthly":
+            yield Problem(f"{where}.kind", cost.kind,
+                          "per_usage costs are charged monthly — set kind = \"monthly\"")
+        if cost.basis == "per_usage" and cost.usage_per_unit is None:
+            yield Problem(f"{where}.usage_per_unit", None,
+                          "a per_usage cost needs usage_per_unit (usage units per "
+                          f"{s.organisation.unit_label} per month at full adoption) — add it")
+        if cost.basis != "per_usage" and cost.usage_per_unit is not None:
+            yield Problem(f"{where}.usage_per_unit", _dump_uncertain(cost.usage_per_unit),
+                          "usage_per_unit only applies to basis = \"per_usage\" — remove it "
+                          "or change the basis")
+        if cost.start_month is not None and cost.start_month >= horizon:
+            yield Problem(f"{where}.start_month", cost.start_month,
+                          f"month {cost.start_month} is after the horizon ({horizon} months, "
+                          f"0-{horizon - 1}) — use an earlier month or a longer horizon")
+        if cost.start_month is not None and cost.basis != "fixed":
+            yield Problem(f"{where}.start_month", cost.start_month,
+                          "start_month applies to fixed costs only; per-unit costs follow "
+                          "the rollout — remove it or set basis = \"fixed\"")
+    dip_used = False
+    for i, strategy in enumerate(s.strategies):
+        where = f"strategies[{i}]"
+        total = sum(p.share for p in strategy.phases)
+        if abs(total - 1.0) > 1e-6:
+            parts = " + ".join(f"{p.share:g}" for p in strategy.phases)
+            yield Problem(f"{where}.phases", parts,
+                          f"phase shares sum to {total:g} ({parts}) — they must sum to 1")
+        months = [p.go_live for p in strategy.phases]
+        for j in range(1, len(months)):
+            if months[j] <= months[j - 1]:
+                yield Problem(f"{where}.phases[{j}].go_live", months[j],
+                              f"go-live month {months[j]} is not after the previous phase's "
+                              f"({months[j - 1]}) — list phases in order of go-live")
+        for j, month in enumerate(months):
+            if month >= horizon:
+                yield Problem(f"{where}.phases[{j}].go_live", month,
+                              f"go-live month {month} is after the horizon ({horizon} months, "
+                              f"0-{horizon - 1}) — use an earlier month or a longer horizon")
+        dip = strategy.disruption.productivity_dip
+        if not (isinstance(dip, float) and dip == 0.0) and strategy.disruption.months > 0:
+            dip_used = True
+    unit_cost = s.organisation.monthly_cost_per_unit
+    if dip_used and isinstance(unit_cost, float) and unit_cost == 0.0:
+        yield Problem("organisation.monthly_cost_per_unit", 0.0,
+                      "a strategy has a productivity dip, but the monthly cost of a "
+                      f"{s.organisation.unit_label} is 0 — set monthly_cost_per_unit "
+                      "(loaded cost per unit per month)")
+
+
+# --- turning pydantic's errors into problems -----------------------------------------------
+
+
+def _all_field_names() -> list[str]:
+    names: set[str] = set()
+    for model in (Scenario, Organisation, CostItem, LabourBenefit, VolumeBenefit,
+                  RevenueBenefit, AmountBenefit, Adoption, Phase, Learning, Disruption,
+                  Strategy, Simulation):
+        names.update(model.model_fields)
+    return sorted(names)
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    parts = list(loc)
+    for k, part in enumerate(parts):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif k > 0 and parts[0] == "benefits" and part in BENEFIT_KINDS and k == 2:
+            continue  # the discriminator's tag, not a field
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _problem(error: dict) -> Problem:
+    import difflib
+
+    loc = tuple(error["loc"])
+    path = _path(loc)
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, _all_field_names(), n=1, cutoff=0.7)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it or check the spelling"
+        return Problem(path, value, f"unknown key {key!r} — {hint}")
+    if kind == "missing":
+        return Problem(path, None, f"required key {str(loc[-1])!r} is missing — add it")
+    if kind == "value_error":
+        return Problem(path, value, str(ctx.get("error", error["msg"])))
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
+        close = difflib.get_close_matches(str(value), options, n=1)
+        hint = f" — did you mean {close[0]!r}?" if close else ""
+        return Problem(path, value, f"{_describe(value)} is not one of {expected}{hint}")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        kinds = ", ".join(BENEFIT_KINDS)
+        if kind == "union_tag_not_found":
+            return Problem(path, None, f"a benefit needs kind = one of {kinds} — add it")
+        close = difflib.get_close_matches(str(ctx.get("tag")), BENEFIT_KINDS, n=1)
+        hint = f" — did you mean {close[0]!r}?" if close else ""
+        return Problem(path + ".kind", ctx.get("tag"),
+                       f"benefit kind {ctx.get('tag')!r} is not one of {kinds}{hint}")
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return Problem(path, value, f"expected a whole number, got {_describe(value)} — "
+                                    "write it without quotes or decimals")
+    if kind in ("float_type", "float_parsing"):
+        return Problem(path, value, f"expected a number, got {_describe(value)} — "
+                                    "write it without quotes")
+    if kind in ("string_type",):
+        return Problem(path, value, f"expected text, got {_describe(value)} — put it in quotes")
+    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
+        want = "a list [...]" if kind == "list_type" else "a table {...}"
+        return Problem(path, value, f"expected {want}, got {_describe(value)}")
+    if kind == "too_short":
+        return Problem(path, value, f"needs at least {ctx.get('min_length')} entry — add one")
+    if kind == "too_long":
+        return Problem(path, value, f"has more than {ctx.get('max_length')} entries — "
+                                    "use fewer")
+    if kind == "string_too_short":
+        return Problem(path, value, "is empty — give it a name")
+    if kind == "string_too_long":
+        return Problem(path, _describe(value), f"is longer than {ctx.get('max_length')} "
+                                               "characters — shorten it")
+    if kind == "string_pattern_mismatch" and path == "currency":
+        return Problem(path, value, f"{_describe(value)} is not a 3-letter currency code — "
+                                    "write e.g. \"USD\", \"EUR\" or \"GBP\"")
+    bounds = {"greater_than": ("above", "gt"), "greater_than_equal": ("at least", "ge"),
+              "less_than": ("below", "lt"), "less_than_equal": ("at most", "le")}
+    if kind in bounds:
+        word, key = bounds[kind]
+        limit = ctx.get(key)
+        extra = ""
+        if path == "horizon_months":
+            extra = f" (the model covers up to {MAX_HORIZON_MONTHS} months)"
+        elif path == "simulation.trials":
+            extra = f" (the cap is {MAX_TRIALS:,} trials)"
+        return Problem(path, value, f"{_describe(value)} must be {word} {limit}{extra} — "
+                                    f"use a value {word} {limit}")
+    return Problem(path, value, f"{error['msg']} (got {_describe(value)})")
+
+
+def parse_scenario(data: Any, source: str | None = None) -> Scenario:
+    """Validate plain data (from TOML or JSON) into a :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        With one :class:`~costmodel.errors.Problem` per thing wrong.
+
+    Examples
+    --------
+    >>> s = parse_scenario({"name": "x", "organisation": {"units": 5},
+    ...                     "strategies": [{"name": "All", "phases": [{"share": 1, "go_live": 2}]}]})
+    >>> s.horizon_months, s.strategies[0].phases[0].share
+    (36, 1.0)
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("", _describe(data), "a scenario must be a table of keys")],
+                            source)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(e) for e in exc.errors()], source) from None
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, source) from None

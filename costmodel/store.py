@@ -1,0 +1,209 @@
+"""Reading and writing scenario files (TOML or JSON). The only module that touches files.
+
+Writes are atomic: the text goes to a temporary file in the same folder, is flushed to
+disk, and replaces the target in one step, so a failed write leaves the old file intact
+and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .errors import Problem, ScenarioFileError, StoreError
+from .scenario import Scenario, parse_scenario
+
+__all__ = ["dumps_scenario", "load_scenario", "loads_scenario", "save_scenario"]
+
+#: Largest scenario file read [bytes].
+MAX_FILE_BYTES = 2_000_000
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise ScenarioFileError(
+            [Problem("", str(path), f"unknown file type {suffix or '(none)'!r} — "
+                                    "use a .toml or .json file")]
+        )
+    return suffix[1:]
+
+
+def loads_scenario(text: str, fmt: str = "toml", source: str | None = None) -> Scenario:
+    """Parse scenario text in ``fmt`` (``"toml"`` or ``"json"``) and validate it.
+
+    Raises
+    ------
+    ScenarioFileError
+        When the text is not valid TOML/JSON (the message gives the line).
+    ScenarioError
+        When the content is not a valid scenario.
+    """
+    data: Any
+    try:
+        if fmt == "toml":
+            data = tomllib.loads(text)
+        elif fmt == "json":
+            data = json.loads(text, parse_constant=_reject_constant)
+        else:
+            raise ValueError(f"unknown format {fmt!r}")
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioFileError(
+            [Problem("", None, f"not valid TOML: {exc} — check the syntax on that line "
+                               "(quotes around text, = between key and value)")], source
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioFileError(
+            [Problem("", None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column "
+                               f"{exc.colno} — check the syntax there")], source
+        ) from None
+    except _ConstantError as exc:
+        raise ScenarioFileError([Problem("", str(exc), f"{exc} is not a finite number — "
+                                                       "JSON files need finite numbers")],
+                                source) from None
+    return parse_scenario(data, source=source)
+
+
+class _ConstantError(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _ConstantError(name)
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario file (``.toml`` or ``.json``).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> s = load_scenario(Path(__file__).parents[1] / "scenarios" / "customer_service_assistant.toml")
+    >>> s.organisation.unit_label
+    'agent'
+    """
+    path = Path(path)
+    fmt = _format_of(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioFileError([Problem("", f"{size:,} bytes", f"the file is larger than "
+                                             f"{MAX_FILE_BYTES:,} bytes — is it a scenario?")],
+                                    str(path))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioFileError([Problem("", str(path), "no such file — check the path")],
+                                str(path)) from None
+    except UnicodeDecodeError:
+        raise ScenarioFileError([Problem("", None, "the file is not UTF-8 text — save it as "
+                                                   "UTF-8")], str(path)) from None
+    except OSError as exc:
+        raise ScenarioFileError([Problem("", str(path), f"cannot read the file: "
+                                                        f"{exc.strerror}")], str(path)) from None
+    return loads_scenario(text, fmt, source=str(path))
+
+
+def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:
+    """The text of ``scenario`` as TOML or JSON (stable key order)."""
+    data = scenario.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    always = {k: getattr(scenario, k) for k in ("schema_version", "name", "currency",
+                                               "horizon_months", "discount_rate")}
+    data = {**always, **data}
+    if fmt == "toml":
+        return _toml_document(data)
+    if fmt == "json":
+        return json.dumps(data, indent=2, allow_nan=False) + "\n"
+    raise ValueError(f"unknown format {fmt!r} — use 'toml' or 'json'")
+
+
+def _toml_value(value: Any) -> str:
+    """One TOML value on one line; tables become inline tables."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return _tomli_literal(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _tomli_literal(value: Any) -> str:
+    """tomli-w's own rendering of a scalar (its string escaping is TOML-exact)."""
+    return tomli_w.dumps({"v": value}).partition(" = ")[2].rstrip("\n")
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else _tomli_literal(key)
+
+
+def _toml_document(data: dict[str, Any]) -> str:
+    """A readable TOML document: scalars first, then ``[tables]``, then ``[[arrays]]``.
+
+    Values inside tables are written inline (``amount = { pert = [1, 2, 3] }``), the way
+    the example scenarios are written by hand. ``tomllib`` reads it back (tested).
+    """
+    lines: list[str] = []
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    arrays = {k: v for k, v in data.items()
+              if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)}
+    for key, value in data.items():
+        if key not in tables and key not in arrays:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, table in tables.items():
+        lines += ["", f"[{_toml_key(key)}]"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
+    for key, items in arrays.items():
+        for item in items:
+            lines += ["", f"[[{_toml_key(key)}]]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items()]
+    return "\n".join(lines) + "\n"
+
+
+def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
+    """Write ``scenario`` to ``path`` atomically; the format follows the suffix.
+
+    Returns the path written. On failure raises :class:`StoreError` and leaves any
+    existing file unchanged.
+    """
+    path = Path(path)
+    text = dumps_scenario(scenario, _format_of(path))
+    write_text_atomic(path, text)
+    return path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp_name = None
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False,
+                                         prefix=f".{path.name}.", suffix=".tmp") as handle:
+            tmp_name = handle.name
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise StoreError(f"could not write {path}: {exc.strerror or exc} — the previous file, "
+                         "if any, is unchanged") from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
