@@ -149,7 +149,7 @@ class Pert(Distribution):
         return (self.low + 4 * self.likely + self.high) / 6
 
     def point(self) -> float:
-        return self.likely
+        return float(self.likely)
 
     def support(self) -> tuple[float, float]:
         return self.low, self.high
@@ -200,7 +200,7 @@ class Triangular(Distribution):
         return cls(low, likely, high)
 
     def point(self) -> float:
-        return self.likely
+        return float(self.likely)
 
     def support(self) -> tuple[float, float]:
         return self.low, self.high
@@ -434,7 +434,8 @@ class Beta(Distribution):
         return {"beta": spec}
 
     def describe(self) -> str:
-        return f"Beta({_fmt(self.alpha)}, {_fmt(self.beta)}) on [{_fmt(self.low)}, {_fmt(self.high)}]"
+        shapes = f"Beta({_fmt(self.alpha)}, {_fmt(self.beta)})"
+        return f"{shapes} on [{_fmt(self.low)}, {_fmt(self.high)}]"
 
 
 KINDS: dict[str, type[Distribution]] = {

@@ -37,8 +37,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.path or "scenario"
-        return f"{where}: {self.message}"
+        return f"{self.path}: {self.message}" if self.path else self.message
 
 
 class ScenarioError(CostModelError):

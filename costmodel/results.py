@@ -233,12 +233,14 @@ class StrategyResult:
     @property
     def mean_costs(self) -> np.ndarray:
         """Mean total cost per month [currency/month]."""
-        return sum(self.mean_costs_by_category.values(), np.zeros(self.cumulative_cash.values.shape[1]))
+        zero = np.zeros(self.cumulative_cash.values.shape[1])
+        return sum(self.mean_costs_by_category.values(), zero)
 
     @property
     def mean_benefits(self) -> np.ndarray:
         """Mean total benefit per month [currency/month]."""
-        return sum(self.mean_benefits_by_item.values(), np.zeros(self.cumulative_cash.values.shape[1]))
+        zero = np.zeros(self.cumulative_cash.values.shape[1])
+        return sum(self.mean_benefits_by_item.values(), zero)
 
 
 @dataclass(frozen=True)

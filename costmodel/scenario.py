@@ -588,8 +588,8 @@ def parse_scenario(data: Any, source: str | None = None) -> Scenario:
 
     Examples
     --------
-    >>> s = parse_scenario({"name": "x", "organisation": {"units": 5},
-    ...                     "strategies": [{"name": "All", "phases": [{"share": 1, "go_live": 2}]}]})
+    >>> s = parse_scenario({"name": "x", "organisation": {"units": 5}, "strategies": [
+    ...     {"name": "All", "phases": [{"share": 1, "go_live": 2}]}]})
     >>> s.horizon_months, s.strategies[0].phases[0].share
     (36, 1.0)
     """

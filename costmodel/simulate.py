@@ -14,8 +14,8 @@ from importlib import metadata
 import numpy as np
 import scipy
 
-from . import finance
 from .engine import strategy_cash_flows
+from .engine.metrics import block_metrics, row_percentiles
 from .results import (
     BAND_LEVELS,
     Bands,
@@ -48,33 +48,6 @@ def _trial_count(trials: int, sampler: str) -> tuple[int, str]:
     return rounded, f"sobol: {trials:,} trials rounded up to {rounded:,} (a power of two)"
 
 
-def _block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict:
-    """Metrics of a block from month-major ``(n_months, n)`` costs and benefits."""
-    net = np.ascontiguousarray((benefits - costs).T)
-    n_months = net.shape[1]
-    discount = (1.0 + rate) ** -np.arange(n_months)
-    pv_costs = discount @ costs
-    pv_benefits = discount @ benefits
-    npv = pv_benefits - pv_costs
-    with np.errstate(divide="ignore", invalid="ignore"):
-        roi = np.where(pv_costs > 0, npv / pv_costs, np.nan)
-        bcr = np.where(pv_costs > 0, pv_benefits / pv_costs, np.nan)
-    cumulative = np.cumsum(net, axis=1)
-    return {
-        "npv": npv,
-        "irr_annual": finance.annualise_rate(finance.irr(net)),
-        "roi": roi,
-        "benefit_cost_ratio": bcr,
-        "payback_months": finance.payback(net),
-        "discounted_payback_months": finance.discounted_payback(rate, net),
-        "peak_funding_need": np.maximum(0.0, -cumulative.min(axis=1)),
-        "total_cost": costs.sum(axis=0),
-        "pv_costs": pv_costs,
-        "pv_benefits": pv_benefits,
-        "_cumulative": cumulative,
-    }
-
-
 def _run_strategy(scenario: Scenario, index: int, draws: Draws, chunk: int) -> StrategyResult:
     n_trials, n_months = draws.n_trials, scenario.horizon_months
     rate = scenario.rate_monthly
@@ -85,18 +58,16 @@ def _run_strategy(scenario: Scenario, index: int, draws: Draws, chunk: int) -> S
     for start in range(0, n_trials, chunk):
         stop = min(start + chunk, n_trials)
         flows = strategy_cash_flows(scenario, index, draws.slice(start, stop))
-        block = _block_metrics(rate, flows.costs, flows.benefits)
+        block = block_metrics(rate, flows.costs, flows.benefits)
         for name, values in metrics.items():
             values[start:stop] = block[name]
-        cumulative_store[:, start:stop] = block["_cumulative"].T
+        cumulative_store[:, start:stop] = block["cumulative"]
         for target, sums in ((cost_sums, flows.cost_sums_by_category),
                              (benefit_sums, flows.benefit_sums_by_item)):
             for key, value in sums.items():
                 target[key] = target[key] + value if key in target else value.copy()
     levels = np.array(BAND_LEVELS)
-    bands = np.empty((levels.size, n_months))
-    for month in range(n_months):
-        bands[:, month] = np.percentile(cumulative_store[month], levels)
+    bands = row_percentiles(cumulative_store, levels)
     order = [c for c in _category_order(scenario) if c in cost_sums]
     return StrategyResult(
         name=scenario.strategies[index].name,

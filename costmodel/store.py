@@ -84,7 +84,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     Examples
     --------
     >>> from pathlib import Path
-    >>> s = load_scenario(Path(__file__).parents[1] / "scenarios" / "customer_service_assistant.toml")
+    >>> folder = Path(__file__).parents[1] / "scenarios"
+    >>> s = load_scenario(folder / "customer_service_assistant.toml")
     >>> s.organisation.unit_label
     'agent'
     """

@@ -7,7 +7,8 @@ one. Terms whose profile already varies per trial go straight into a dense accum
 Terms scaled by effective use ``E(m)`` get their own product, multiplied by ``E`` once.
 Means over trials by category (for the charts) come from the same factors without
 forming each term: ``mean_n(profile · coef) = profile · mean(coef)`` and
-``mean_n(E ⊙ profile ⊗ coef) = profile · (E @ coef) / n``.
+``mean_n(E ⊙ profile ⊗ coef) = profile · (E @ coef) / n``. (Matrix-vector products use
+``np.einsum``: for these shapes it is several times faster here than BLAS ``gemv``.)
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class FlowAccumulator:
         for profile, coefficient, label in self._plain:
             put(label, profile * coefficient.sum())
         for profile, coefficient, label in self._scaled:
-            put(label, profile * (self.use @ coefficient))
+            put(label, profile * np.einsum("tn,n->t", self.use, coefficient))
         for label, mean in self._dense_means.items():
             put(label, mean * self.n_trials)
         return sums

@@ -111,7 +111,7 @@ def effective_use(
     --------
     >>> use = effective_use(4, 1, [1.0], [1], 1.0, 2.0, 1.0)
     >>> [round(float(x), 4) for x in use[:, 0]]
-    [0.0, 0.0, 0.0988, 0.4938]
+    [0.0, 0.0, 0.0889, 0.4938]
     """
     use = np.zeros((n_months, n_trials))
     ceiling = np.broadcast_to(np.asarray(ceiling, dtype=float), (n_trials,))
