@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from .distributions import FORMS, Distribution, parse_distribution
+from .distributions import FORMS, Distribution, Range90, parse_distribution
 from .errors import Problem, ScenarioError
 
 __all__ = [
@@ -103,7 +103,7 @@ def _fmt(x: float) -> str:
 def _check_bounds(value: float | Distribution, bounds: UncertainBounds) -> None:
     lo, hi = value.support() if isinstance(value, Distribution) else (value, value)
     form = value.describe() if isinstance(value, Distribution) else _fmt(value)
-    if bounds.percent_hint and 1 < hi <= 100:
+    if bounds.percent_hint and 2 <= hi <= 100:
         raise ValueError(
             f"{form} looks like a percentage — give {bounds.what} as a fraction, "
             f"e.g. {hi / 100:g} for {hi:g} %"
@@ -111,6 +111,10 @@ def _check_bounds(value: float | Distribution, bounds: UncertainBounds) -> None:
     too_low = lo <= bounds.low if bounds.low_open else lo < bounds.low
     if too_low:
         limit = "above" if bounds.low_open else "at least"
+        if isinstance(value, Range90):
+            raise ValueError(f"{form} can fall below {_fmt(bounds.low)}; {bounds.what} must be "
+                             f"{limit} {_fmt(bounds.low)} — use a range90 with a low above 0, "
+                             "or {pert = [low, likely, high]}")
         if isinstance(value, Distribution) and math.isinf(lo):
             fix = f"add bounds, e.g. low = {_fmt(bounds.low)}"
             raise ValueError(f"{form} can fall below {_fmt(bounds.low)}; {bounds.what} must be "
@@ -118,6 +122,10 @@ def _check_bounds(value: float | Distribution, bounds: UncertainBounds) -> None:
         raise ValueError(f"{form} goes down to {_fmt(lo)}; {bounds.what} must be {limit} "
                          f"{_fmt(bounds.low)} — use a value {limit} {_fmt(bounds.low)}")
     if hi > bounds.high:
+        if isinstance(value, Range90):
+            raise ValueError(f"{form} can rise above {_fmt(bounds.high)}; {bounds.what} must be "
+                             f"at most {_fmt(bounds.high)} — range90 is unbounded above: use "
+                             "{pert = [low, likely, high]} or {beta = {alpha = ..., beta = ...}}")
         if isinstance(value, Distribution) and math.isinf(hi):
             raise ValueError(f"{form} can rise above {_fmt(bounds.high)}; {bounds.what} must be "
                              f"at most {_fmt(bounds.high)} — add high = {_fmt(bounds.high)}")
@@ -481,13 +489,19 @@ def _cross_field_problems(s: Scenario):
 # --- turning pydantic's errors into problems -----------------------------------------------
 
 
-def _all_field_names() -> list[str]:
-    names: set[str] = set()
-    for model in (Scenario, Organisation, CostItem, LabourBenefit, VolumeBenefit,
-                  RevenueBenefit, AmountBenefit, Adoption, Phase, Learning, Disruption,
-                  Strategy, Simulation):
-        names.update(model.model_fields)
-    return sorted(names)
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema class holding the key at ``loc`` (``loc`` ends with that key)."""
+    shape = tuple("#" if isinstance(part, int) else part for part in loc[:-1])
+    benefits = {"labour_hours": LabourBenefit, "volume": VolumeBenefit,
+                "revenue": RevenueBenefit, "amount": AmountBenefit}
+    if len(shape) == 3 and shape[:2] == ("benefits", "#"):
+        return benefits.get(shape[2])
+    return {
+        (): Scenario, ("organisation",): Organisation, ("costs", "#"): CostItem,
+        ("adoption",): Adoption, ("strategies", "#"): Strategy,
+        ("strategies", "#", "phases", "#"): Phase, ("strategies", "#", "learning"): Learning,
+        ("strategies", "#", "disruption"): Disruption, ("simulation",): Simulation,
+    }.get(shape)
 
 
 def _path(loc: tuple) -> str:
@@ -518,13 +532,24 @@ def _problem(error: dict) -> Problem:
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        close = difflib.get_close_matches(key, _all_field_names(), n=1, cutoff=0.7)
-        hint = f"did you mean {close[0]!r}?" if close else "remove it or check the spelling"
+        model = _model_at(loc)
+        allowed = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        elif allowed:
+            hint = "remove it or check the spelling; allowed keys here: " + ", ".join(allowed)
+        else:
+            hint = "remove it or check the spelling"
         return Problem(path, value, f"unknown key {key!r} — {hint}")
     if kind == "missing":
         return Problem(path, None, f"required key {str(loc[-1])!r} is missing — add it")
     if kind == "value_error":
         return Problem(path, value, str(ctx.get("error", error["msg"])))
+    if kind == "literal_error" and path == "schema_version":
+        return Problem(path, value, f"this file has schema version {_describe(value)}; this "
+                                    f"costmodel reads version {SCHEMA_VERSION} — upgrade "
+                                    "costmodel to open it")
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
@@ -534,7 +559,7 @@ def _problem(error: dict) -> Problem:
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         kinds = ", ".join(BENEFIT_KINDS)
         if kind == "union_tag_not_found":
-            return Problem(path, None, f"a benefit needs kind = one of {kinds} — add it")
+            return Problem(path + ".kind", None, f"a benefit needs kind = one of {kinds} — add it")
         close = difflib.get_close_matches(str(ctx.get("tag")), BENEFIT_KINDS, n=1)
         hint = f" — did you mean {close[0]!r}?" if close else ""
         return Problem(path + ".kind", ctx.get("tag"),
@@ -545,6 +570,8 @@ def _problem(error: dict) -> Problem:
     if kind in ("float_type", "float_parsing"):
         return Problem(path, value, f"expected a number, got {_describe(value)} — "
                                     "write it without quotes")
+    if kind == "string_unicode":
+        return Problem(path, None, "is not valid text (a broken unicode character) — retype it")
     if kind in ("string_type",):
         return Problem(path, value, f"expected text, got {_describe(value)} — put it in quotes")
     if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
@@ -569,9 +596,10 @@ def _problem(error: dict) -> Problem:
         word, key = bounds[kind]
         limit = ctx.get(key)
         extra = ""
-        if path == "horizon_months":
+        upper = kind.startswith("less")
+        if path == "horizon_months" and upper:
             extra = f" (the model covers up to {MAX_HORIZON_MONTHS} months)"
-        elif path == "simulation.trials":
+        elif path == "simulation.trials" and upper:
             extra = f" (the cap is {MAX_TRIALS:,} trials)"
         return Problem(path, value, f"{_describe(value)} must be {word} {limit}{extra} — "
                                     f"use a value {word} {limit}")

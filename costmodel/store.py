@@ -186,6 +186,16 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
     return path
 
 
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets 0o666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file and ``os.replace``."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -197,6 +207,7 @@ def write_text_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, _file_mode(path))
         os.replace(tmp_name, path)
         tmp_name = None
     except OSError as exc:
