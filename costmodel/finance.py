@@ -10,8 +10,9 @@ Conventions
   leading (batch) axes, e.g. ``(n_trials, n_months)``. Every metric reduces over the last
   axis and broadcasts over the rest, so its result has shape ``flows.shape[:-1]`` (a numpy
   scalar for a single series).
-- **Time.** ``flows[..., t]`` happens at the start of period ``t``; ``flows[..., 0]`` is at
-  t = 0 (the project start, "today") and is discounted by ``(1 + rate)**-t``.
+- **Time.** ``flows[..., t]`` is the net flow at time t, counted in periods from the
+  project start, and is discounted by ``(1 + rate)**-t``: ``flows[..., 0]`` is "today" and
+  is not discounted.
 - **Rates** are fractions (0.08, never 8) *per period* (per month in costmodel), ``> -1``. A
   rate may be a scalar or an array broadcasting against ``flows.shape[:-1]``. Use
   :func:`periodic_rate` to turn a yearly rate into a monthly one and :func:`annualise_rate`
@@ -47,6 +48,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -70,18 +72,18 @@ IRR_SEARCH_MIN = -0.99
 """Lowest per-period rate :func:`irr` searches [fraction per period]."""
 
 IRR_SEARCH_MAX = 10.0
-"""Highest per-period rate :func:`irr` searches [fraction per period] (for T <= 201)."""
+"""Highest per-period rate :func:`irr` searches [fraction per period] (for T <= 193)."""
 
-# IRR search grid: nodes evenly spaced in s, with log(1 + rate) = a * sinh(s), so they are
-# dense near 0 (spacing ~0.6 % per period) and sparse towards the ends of the range.
+# IRR search grid: G = 47 nodes evenly spaced in s, with log(1 + rate) = a * sinh(s), so they
+# are dense near 0 (0.4-0.7 % per period apart) and sparse towards the ends of the range.
 _GRID_DENSITY = 0.02  # a above [log-rate]
 _GRID_NODES_BELOW_ZERO = 20
 _GRID_NODES_ABOVE_ZERO = 26
 # (1 + rate)**(T - 1) must stay finite for the root polynomial; cap it at 1e200.
 _MAX_LOG10_GROWTH = 200.0
-_IRR_TOLERANCE = 1e-12  # last Newton step [fraction per period]
+_IRR_TOLERANCE = 1e-12  # on the last step or the predicted error [fraction per period]
 _IRR_MAX_ITERATIONS = 100
-_ROWS_PER_CHUNK = 8192  # rows solved together: keeps the working set in cache
+_ROWS_PER_CHUNK = 8192  # rows per block: a (T, block) array of 60 months stays in cache
 
 
 # ---------------------------------------------------------------------------------------
@@ -117,59 +119,76 @@ def _rows_and_rate(
     return rows, np.broadcast_to(rates, batch_shape).reshape(-1), batch_shape
 
 
-def _discount_factors(rate: float | NDArray[np.float64], n_periods: int) -> NDArray[np.float64]:
-    """``(1 + rate)**-t`` for t = 0 .. T-1: shape (T,) for a scalar, (n_rows, T) otherwise."""
-    periods = np.arange(n_periods, dtype=np.float64)
-    if isinstance(rate, float):
-        return np.power(1.0 + rate, -periods)
-    return np.power((1.0 + rate)[:, None], -periods)
-
-
 def _shaped(values: NDArray[np.float64], batch_shape: tuple[int, ...]) -> NDArray[np.float64]:
     """Reshape to the batch shape; a 0-d result becomes a numpy scalar."""
     return values.reshape(batch_shape)[()]
 
 
-@functools.lru_cache(maxsize=16)
-def _cumulative_matrix(n_periods: int) -> NDArray[np.float64]:
-    """Upper-triangular ones ``(T, T)``: ``rows @ U`` is the cumulative sum along periods.
+def _period_major_blocks(rows: NDArray[np.float64]):
+    """Yield ``(block_rows, block)`` over `rows` (n_rows, T) in blocks of rows.
 
-    One matrix product streams through the rows far faster than ``np.cumsum(axis=-1)`` on
-    short rows.
+    Each block is a contiguous, period-major ``(T, n)`` copy: small enough to stay in cache,
+    and laid out so that one step over periods is one vectorised operation over the rows.
     """
-    matrix = np.triu(np.ones((n_periods, n_periods)))
-    matrix.flags.writeable = False
-    return matrix
+    n_rows = rows.shape[0]
+    for start in range(0, n_rows, _ROWS_PER_CHUNK):
+        block_rows = slice(start, min(start + _ROWS_PER_CHUNK, n_rows))
+        yield block_rows, rows[block_rows].T.copy()  # always a copy: callers write to it
 
 
-def _cumulative(rows: NDArray[np.float64], weights: NDArray[np.float64] | None = None):
-    """Cumulative sum of ``rows * weights`` along the last axis, shape (n_rows, T)."""
-    matrix = _cumulative_matrix(rows.shape[-1])
-    if weights is None:
-        return rows @ matrix
-    if weights.ndim == 1:
-        return rows @ (weights[:, None] * matrix)
-    return (rows * weights) @ matrix
+def _cumulate(block: NDArray[np.float64], rate: float | NDArray[np.float64] | None) -> None:
+    """In place: ``block[t] <- sum_{s <= t} block[s] * (1 + rate)**-s`` for a (T, n) block.
+
+    `rate` is None (no discounting), one rate, or one rate per column.
+    """
+    if isinstance(rate, float):
+        block *= np.power(1.0 + rate, -np.arange(block.shape[0], dtype=np.float64))[:, None]
+    elif rate is not None:
+        growth = 1.0 / (1.0 + rate)
+        factor = growth.copy()
+        for row in block[1:]:
+            row *= factor
+            factor *= growth
+    for before, row in itertools.pairwise(block):  # views: each row sees the updated one
+        row += before
 
 
 def _payback_from_cumulative(cumulative: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Fractional period where the cumulative flow first turns non-negative, per row."""
-    n_rows, n_periods = cumulative.shape
+    """Fractional period where the cumulative flow first turns non-negative, per column.
+
+    `cumulative` is period-major, shape (T, n).
+    """
+    n_periods, n_columns = cumulative.shape
+    if n_periods == 0:
+        return np.zeros(n_columns)
     negative = cumulative < 0.0
-    result = np.where(negative.any(axis=1), np.inf, 0.0)
+    result = np.where(negative.any(axis=0), np.inf, 0.0)
     if n_periods >= 2:
-        # crossing[:, k - 1]: negative at k - 1 and non-negative at k
-        crossing = negative[:, :-1] & ~negative[:, 1:]
-        k = crossing.argmax(axis=1) + 1
-        row = np.arange(n_rows)
-        found = crossing[row, k - 1]
-        before = cumulative[row, k - 1]
-        after = cumulative[row, k]
+        # crossing[k - 1]: negative at k - 1 and non-negative at k
+        crossing = negative[:-1] & ~negative[1:]
+        # the first crossing per column (walking back, the earliest one is written last);
+        # columns without one keep k = 1 and fail the `found` test below
+        k = np.ones(n_columns, dtype=np.intp)
+        for period in range(n_periods - 1, 0, -1):
+            np.copyto(k, period, where=crossing[period - 1])
+        flat = cumulative.ravel()
+        at_k = k * n_columns + np.arange(n_columns)
+        before, after = flat.take(at_k - n_columns), flat.take(at_k)
+        found = (before < 0.0) & (after >= 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             crossed_at = (k - 1) + before / (before - after)
         result = np.where(found, crossed_at, result)
-    if n_periods >= 1:
-        result[np.isnan(cumulative[:, -1])] = np.nan
+    result[np.isnan(cumulative[-1])] = np.nan
+    return result
+
+
+def _payback_rows(rows: NDArray[np.float64], rate: float | NDArray[np.float64] | None):
+    """Payback of every row of ``rows`` (n, T), discounted at `rate` unless it is None."""
+    result = np.empty(rows.shape[0])
+    for block_rows, block in _period_major_blocks(rows):
+        block_rate = rate[block_rows] if isinstance(rate, np.ndarray) else rate
+        _cumulate(block, block_rate)
+        result[block_rows] = _payback_from_cumulative(block)
     return result
 
 
@@ -215,11 +234,21 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
     [21.0, 10.0]
     """
     rows, rate_rows, batch_shape = _rows_and_rate(rate, flows)
-    factors = _discount_factors(rate_rows, rows.shape[-1])
-    if factors.ndim == 1:
-        values = rows @ factors
-    else:
-        values = np.einsum("ij,ij->i", rows, factors)
+    n_periods = rows.shape[-1]
+    if isinstance(rate_rows, float):
+        factors = np.power(1.0 + rate_rows, -np.arange(n_periods, dtype=np.float64))
+        return _shaped(rows @ factors, batch_shape)
+    values = np.zeros(rows.shape[0])
+    if n_periods == 0:
+        return _shaped(values, batch_shape)
+    for block_rows, block in _period_major_blocks(rows):
+        # Horner in 1 / (1 + rate), one vectorised step per period
+        discount = 1.0 / (1.0 + rate_rows[block_rows])
+        value = block[-1].copy()
+        for row in block[-2::-1]:
+            value *= discount
+            value += row
+        values[block_rows] = value
     return _shaped(values, batch_shape)
 
 
@@ -367,6 +396,8 @@ def _newton_in_bracket(coefficients, points, values, solve):
             break
         y = y_next
         step_before = np.where(bisect, np.nan, step)
+    else:  # iteration cap reached (not seen in practice): keep the latest iterates
+        root[index[~finished]] = y[~finished]
     return root
 
 
@@ -468,17 +499,17 @@ def irr(flows: ArrayLike) -> NDArray[np.float64]:
     root and no choice to make.
 
     **Method.** All rows are solved at once, without a per-row loop and without
-    ``np.roots``. One matrix product of the flows with a fixed grid of G = 33
+    ``np.roots``. One matrix product of the flows with a fixed grid of G = 47
     discount-factor vectors gives the sign of the NPV at every grid rate (grid from -0.99 to
-    10 per period, evenly spaced in ``asinh(log(1 + r) / 0.02)``, so about 0.6 % apart near
-    0 and sparser further out). The sign changes nearest 0 on either side of 0 bracket the
-    candidate roots, which safeguarded Newton steps (bisection whenever a step would leave
-    the bracket) refine on ``sum_t flows[t] * (1 + r)**(T - 1 - t)`` -- the NPV times a
-    positive factor -- until the last step is below 1e-12.
+    10 per period, evenly spaced in ``asinh(log(1 + r) / 0.02)``: 0.4-0.7 % apart near 0,
+    2 % around 10 %, sparser further out). The sign changes nearest 0 on either side of 0
+    bracket the candidate roots, which safeguarded Newton steps (bisection whenever a step
+    would leave the bracket) refine on ``sum_t flows[t] * (1 + r)**(T - 1 - t)`` -- the NPV
+    times a positive factor -- until the error is below 1e-12 per period.
 
-    Two roots closer together than the grid spacing (or a root where the NPV only touches
-    zero) leave no sign change on the grid and are not found; for series longer than 201
-    periods the top of the range is lowered so that ``(1 + r)**(T - 1)`` stays below
+    Two roots closer together than the grid spacing leave no sign change on the grid and
+    are not found, nor is a root where the NPV only touches zero; for series longer than
+    193 periods the top of the range is lowered so that ``(1 + r)**(T - 1)`` stays below
     1e200.
 
     Examples
@@ -580,8 +611,8 @@ def payback(flows: ArrayLike) -> NDArray[np.float64]:
     ndarray or numpy.float64, shape ``flows.shape[:-1]``
         Payback [periods, fractional]: the point where the cumulative flow *first* turns
         non-negative after being negative, interpolated linearly inside that period; ``0``
-        when the cumulative flow is never negative; ``inf`` when it is still negative at
-        the end of the horizon and never turned non-negative before.
+        when the cumulative flow is never negative; ``inf`` when it goes negative and never
+        turns non-negative within the horizon.
 
     Notes
     -----
@@ -590,8 +621,8 @@ def payback(flows: ArrayLike) -> NDArray[np.float64]:
     taken to accrue evenly between t = k - 1 and t = k.
 
     Only the first turn counts: a later dip back below zero (a second investment, a
-    wind-down cost) does not move the payback, as in the usual spreadsheet calculation.
-    Look at the cumulative flow or :func:`peak_funding_need` for that.
+    wind-down cost) does not move the payback -- the common textbook definition. Look at
+    the cumulative flow or :func:`peak_funding_need` for that.
 
     Examples
     --------
@@ -606,7 +637,7 @@ def payback(flows: ArrayLike) -> NDArray[np.float64]:
     """
     values = _as_flows(flows)
     rows = values.reshape(-1, values.shape[-1])
-    return _shaped(_payback_from_cumulative(_cumulative(rows)), values.shape[:-1])
+    return _shaped(_payback_rows(rows, None), values.shape[:-1])
 
 
 def discounted_payback(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
@@ -640,9 +671,7 @@ def discounted_payback(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]
     [2.0, inf]
     """
     rows, rate_rows, batch_shape = _rows_and_rate(rate, flows)
-    factors = _discount_factors(rate_rows, rows.shape[-1])
-    cumulative = _cumulative(rows, factors)
-    return _shaped(_payback_from_cumulative(cumulative), batch_shape)
+    return _shaped(_payback_rows(rows, rate_rows), batch_shape)
 
 
 def peak_funding_need(flows: ArrayLike) -> NDArray[np.float64]:
@@ -668,11 +697,13 @@ def peak_funding_need(flows: ArrayLike) -> NDArray[np.float64]:
     [0.0, 3.0]
     """
     values = _as_flows(flows)
-    n_periods = values.shape[-1]
-    if n_periods == 0:
-        return _shaped(np.zeros(values.shape[:-1]), values.shape[:-1])
-    cumulative = _cumulative(values.reshape(-1, n_periods))
-    return _shaped(np.maximum(0.0, -cumulative.min(axis=1)), values.shape[:-1])
+    rows = values.reshape(-1, values.shape[-1])
+    result = np.zeros(rows.shape[0])
+    if rows.shape[1] > 0:
+        for block_rows, block in _period_major_blocks(rows):
+            _cumulate(block, None)
+            result[block_rows] = np.maximum(0.0, -block.min(axis=0))
+    return _shaped(result, values.shape[:-1])
 
 
 # ---------------------------------------------------------------------------------------
@@ -718,7 +749,9 @@ def roi(rate: ArrayLike, benefits: ArrayLike, costs: ArrayLike) -> NDArray[np.fl
     return np.where(present_costs == 0.0, np.nan, ratio)[()]
 
 
-def benefit_cost_ratio(rate: ArrayLike, benefits: ArrayLike, costs: ArrayLike):
+def benefit_cost_ratio(
+    rate: ArrayLike, benefits: ArrayLike, costs: ArrayLike
+) -> NDArray[np.float64]:
     """Benefit-cost ratio on present values: ``PV benefits / PV costs``.
 
     Parameters

@@ -51,7 +51,7 @@ def percentiles(values: np.ndarray, levels) -> np.ndarray:
     >>> percentiles(np.array([1.0, 2.0, np.inf, np.inf]), [50, 90]).tolist()
     [inf, inf]
     """
-    x = np.sort(values[~np.isnan(values)])
+    x = values[~np.isnan(values)]
     levels = np.asarray(levels, dtype=float)
     if x.size == 0:
         return np.full(levels.shape, np.nan)
@@ -59,6 +59,7 @@ def percentiles(values: np.ndarray, levels) -> np.ndarray:
     low = np.floor(position).astype(int)
     high = np.minimum(low + 1, x.size - 1)
     weight = position - low
+    x = np.partition(x, np.unique(np.concatenate([low, high])))  # order statistics only
     lo, hi = x[low], x[high]
     with np.errstate(invalid="ignore"):
         out = lo + weight * (hi - lo)
