@@ -7,7 +7,9 @@ Arrays are trials-first: a metric is ``(n_trials,)``, a band set ``(n_levels, n_
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -221,14 +223,16 @@ class StrategyResult:
     name: str
     metrics: TrialMetrics
     cumulative_cash: Bands
-    mean_costs_by_category: dict[str, np.ndarray]
-    mean_benefits_by_item: dict[str, np.ndarray]
+    mean_costs_by_category: Mapping[str, np.ndarray]
+    mean_benefits_by_item: Mapping[str, np.ndarray]
     summary: StrategySummary = field(init=False)
 
     def __post_init__(self):
-        for array in (*self.mean_costs_by_category.values(),
-                      *self.mean_benefits_by_item.values()):
-            _frozen(array)
+        for name in ("mean_costs_by_category", "mean_benefits_by_item"):
+            mapping = getattr(self, name)
+            for array in mapping.values():
+                _frozen(array)
+            object.__setattr__(self, name, MappingProxyType(dict(mapping)))
         object.__setattr__(self, "summary", StrategySummary.of(self.metrics))
 
     @property

@@ -127,7 +127,7 @@ def row_percentiles(store: np.ndarray, levels, bins: int = 1024) -> np.ndarray:
         if not lo < hi:
             out[:, r] = lo
             continue
-        index = ((row - lo) * (bins / (hi - lo))).astype(np.intp)
+        index = ((row.astype(np.float64) - lo) * (bins / (hi - lo))).astype(np.intp)
         np.minimum(index, bins - 1, out=index)
         counts = np.bincount(index, minlength=bins)
         ends = np.cumsum(counts)  # ends[b]: number of values in bins 0..b
@@ -143,5 +143,7 @@ def row_percentiles(store: np.ndarray, levels, bins: int = 1024) -> np.ndarray:
                     for k, b in zip(ranks, bin_of, strict=True)}
         lows = np.array([value_at[int(k)] for k in low_rank])
         highs = np.array([value_at[int(k)] for k in high_rank])
-        out[:, r] = lows + weight * (highs - lows)
+        # numpy's own interpolation formula, so the result is bit-identical to np.percentile
+        diff = highs - lows
+        out[:, r] = np.where(weight >= 0.5, highs - diff * (1 - weight), lows + diff * weight)
     return out

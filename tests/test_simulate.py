@@ -1,0 +1,468 @@
+"""``costmodel.simulate``: reproducibility, identities, invariants, summaries, the manifest.
+
+Four kinds of truth: seeded reproducibility (same seed, same bits); identities (zero
+spread equals the point run; one phase equals all-at-once; chunking changes nothing);
+invariants that hold in every trial (NPV = PV benefits - PV costs, ...); and a known answer
+built by construction (one cost at month 0, one benefit on the methodology's S-curve),
+checked against a closed form and numpy-financial.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from scipy import stats
+
+from costmodel import load_scenario, parse_scenario, simulate, simulate_point
+from costmodel.engine import strategy_cash_flows
+from costmodel.results import BAND_LEVELS, METRIC_NAMES, SUMMARY_LEVELS
+from costmodel.uncertainty import draw, uncertain_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
+TRIALS = 500
+
+
+@pytest.fixture(scope="module", params=SCENARIOS, ids=lambda p: p.stem)
+def run(request):
+    """Each example scenario, simulated once with 500 trials (shared by the invariants)."""
+    scenario = load_scenario(request.param)
+    return simulate(scenario, trials=TRIALS, seed=11, sampler="mc")
+
+
+def engine_flows(scenario, trials, seed, sampler):
+    """The engine's flows on the draws ``simulate`` makes for ``seed``/``sampler``:
+    trials-first ``(costs, benefits)`` per strategy."""
+    draws = draw(scenario, trials, sampler=sampler, rng=np.random.default_rng(seed))
+    out = []
+    for k in range(len(scenario.strategies)):
+        flows = strategy_cash_flows(scenario, k, draws)
+        out.append((flows.costs.T, flows.benefits.T))
+    return out
+
+
+def assert_results_identical(a, b):
+    assert a.names == b.names
+    for sa, sb in zip(a.strategies, b.strategies, strict=True):
+        for name in METRIC_NAMES:
+            assert np.array_equal(getattr(sa.metrics, name), getattr(sb.metrics, name),
+                                  equal_nan=True), (sa.name, name)
+        assert np.array_equal(sa.cumulative_cash.levels, sb.cumulative_cash.levels)
+        assert np.array_equal(sa.cumulative_cash.values, sb.cumulative_cash.values)
+        for mine, theirs in ((sa.mean_costs_by_category, sb.mean_costs_by_category),
+                             (sa.mean_benefits_by_item, sb.mean_benefits_by_item)):
+            assert list(mine) == list(theirs)
+            for key in mine:
+                assert np.array_equal(mine[key], theirs[key]), (sa.name, key)
+        # (assert_equal treats nan as equal to nan: an undefined IRR summary is nan)
+        np.testing.assert_equal(dataclasses.asdict(sa.summary), dataclasses.asdict(sb.summary))
+
+
+# --- reproducibility ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sampler", ["mc", "lhs", "sobol"])
+def test_same_seed_gives_bit_identical_results(sampler):
+    scenario = load_scenario(EXAMPLE)
+    first = simulate(scenario, trials=256, seed=42, sampler=sampler)
+    second = simulate(scenario, trials=256, seed=42, sampler=sampler)
+    assert_results_identical(first, second)
+    assert first.manifest == second.manifest
+    other = simulate(scenario, trials=256, seed=43, sampler=sampler)
+    for sa, sb in zip(first.strategies, other.strategies, strict=True):
+        assert not np.array_equal(sa.metrics.npv, sb.metrics.npv)
+        assert not np.array_equal(sa.cumulative_cash.values, sb.cumulative_cash.values)
+
+
+def test_seed_and_sampler_default_to_the_scenario_settings():
+    scenario = load_scenario(EXAMPLE)
+    settings = scenario.simulation
+    implicit = simulate(scenario, trials=128)
+    explicit = simulate(scenario, trials=128, seed=settings.seed, sampler=settings.sampler)
+    assert_results_identical(implicit, explicit)
+    assert implicit.manifest.seed == settings.seed
+    assert implicit.manifest.sampler == settings.sampler
+
+
+@pytest.mark.parametrize("sampler", ["mc", "sobol"])
+def test_chunking_does_not_change_results(sampler):
+    scenario = load_scenario(EXAMPLE)
+    whole = simulate(scenario, trials=TRIALS, seed=5, sampler=sampler)
+    chunked = simulate(scenario, trials=TRIALS, seed=5, sampler=sampler, chunk_trials=64)
+    for sa, sb in zip(whole.strategies, chunked.strategies, strict=True):
+        for name in METRIC_NAMES:  # per-trial metrics and bands: bit for bit
+            assert np.array_equal(getattr(sa.metrics, name), getattr(sb.metrics, name),
+                                  equal_nan=True), (sa.name, name)
+        assert np.array_equal(sa.cumulative_cash.values, sb.cumulative_cash.values)
+        # means over trials are sums in a different order: equal to rounding
+        for mine, theirs in ((sa.mean_costs_by_category, sb.mean_costs_by_category),
+                             (sa.mean_benefits_by_item, sb.mean_benefits_by_item)):
+            assert list(mine) == list(theirs)
+            for key in mine:
+                np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-12, atol=1e-9)
+
+
+# --- identities -----------------------------------------------------------------------------
+
+
+def point_value(form: dict) -> float:
+    """The point value of a distribution in its file form, from the methodology's table
+    (``likely`` for three-point estimates, the median otherwise), computed with scipy."""
+    (key, spec), = form.items()
+    if key in ("pert", "triangular"):
+        return spec[1]
+    if key == "uniform":
+        return (spec[0] + spec[1]) / 2
+    if key == "range90":
+        low, high = spec
+        return math.sqrt(low * high) if low > 0 else (low + high) / 2
+    if key == "normal":
+        low, high = spec.get("low", -math.inf), spec.get("high", math.inf)
+        a, b = (low - spec["mean"]) / spec["sd"], (high - spec["mean"]) / spec["sd"]
+        return float(stats.truncnorm.median(a, b, loc=spec["mean"], scale=spec["sd"]))
+    if key == "beta":
+        low, high = spec.get("low", 0.0), spec.get("high", 1.0)
+        return low + (high - low) * float(stats.beta.median(spec["alpha"], spec["beta"]))
+    raise AssertionError(f"unknown form {key}")
+
+
+FORMS = {"pert", "triangular", "uniform", "range90", "normal", "beta"}
+
+
+def without_spread(data):
+    """``data`` with every distribution replaced by its point value."""
+    if isinstance(data, dict):
+        if len(data) == 1 and next(iter(data)) in FORMS:
+            return point_value(data)
+        return {k: without_spread(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [without_spread(v) for v in data]
+    return data
+
+
+def every_form_scenario():
+    """The example with inputs in every distribution form the schema accepts."""
+    data = load_scenario(EXAMPLE).to_data()
+    data["organisation"]["users_per_unit"] = {"uniform": [1.0, 3.0]}
+    data["costs"][0]["amount"] = {"normal": {"mean": 45.0, "sd": 8.0, "low": 40.0,
+                                             "high": 70.0}}  # truncated: median != mean
+    data["costs"][0]["basis"] = "per_user"
+    data["costs"][1]["amount"] = {"triangular": [0.01, 0.015, 0.04]}
+    data["costs"][3]["amount"] = {"range90": [300.0, 1_200.0]}
+    data["costs"][5]["escalation"] = {"uniform": [0.0, 0.06]}
+    data["adoption"]["ceiling"] = {"beta": {"alpha": 8.0, "beta": 2.0}}
+    data["adoption"]["months_to_half"] = {"beta": {"alpha": 2.0, "beta": 3.0, "low": 1.0,
+                                                   "high": 6.0}}
+    data["benefits"][0]["value_per_item"] = {"normal": {"mean": 6.5, "sd": 1.5, "low": 0.0}}
+    return parse_scenario(data)
+
+
+@pytest.mark.parametrize("source", [*SCENARIOS, "every form"],
+                         ids=lambda p: p if isinstance(p, str) else p.stem)
+def test_zero_spread_equals_the_point_run(source):
+    scenario = every_form_scenario() if source == "every form" else load_scenario(source)
+    flat = parse_scenario(without_spread(scenario.to_data()))
+    assert uncertain_inputs(flat) == []
+    assert len(uncertain_inputs(scenario)) > 5
+    point = simulate_point(scenario)
+    assert point.manifest.point and point.manifest.trials == 1
+    flat_run = simulate(flat, trials=16, seed=3)
+    for sp, sf in zip(point.strategies, flat_run.strategies, strict=True):
+        for name in METRIC_NAMES:
+            expected = getattr(sp.metrics, name)
+            assert expected.shape == (1,)
+            got = getattr(sf.metrics, name)
+            assert got.shape == (16,)
+            np.testing.assert_allclose(got, np.repeat(expected, 16), rtol=1e-9, atol=1e-9,
+                                       err_msg=f"{sp.name}: {name}")
+        # every band level is the one path of cumulative cash (float32 store)
+        path = sp.cumulative_cash.values
+        assert (path == path[0]).all()
+        np.testing.assert_allclose(sf.cumulative_cash.values, path, rtol=1e-6, atol=1e-3)
+
+
+def test_one_phase_equals_all_at_once():
+    data = load_scenario(EXAMPLE).to_data()
+    all_at_once = {"name": "All at once", "phases": [{"share": 1.0, "go_live": 4}],
+                   "lead_time_months": 3,
+                   "disruption": {"productivity_dip": 0.12, "months": 2}}
+    # a "phased" plan with a single phase: learning has nothing to act on
+    phased = {**all_at_once, "name": "Phased, one phase",
+              "learning": {"adoption_speedup": {"pert": [0.5, 0.7, 0.9]},
+                           "cost_learning_rate": {"pert": [0.7, 0.85, 0.95]}}}
+    data["strategies"] = [all_at_once, phased]
+    results = simulate(parse_scenario(data), trials=TRIALS, seed=8)
+    a, b = results.strategies
+    for name in METRIC_NAMES:
+        np.testing.assert_allclose(getattr(b.metrics, name), getattr(a.metrics, name),
+                                   rtol=1e-12, atol=1e-9, err_msg=name)
+    np.testing.assert_allclose(b.cumulative_cash.values, a.cumulative_cash.values, rtol=1e-6)
+    for key in a.mean_costs_by_category:
+        np.testing.assert_allclose(b.mean_costs_by_category[key], a.mean_costs_by_category[key],
+                                   rtol=1e-12, atol=1e-9)
+
+
+# --- invariants in every trial --------------------------------------------------------------
+
+
+def test_npv_roi_and_ratio_identities(run):
+    for strategy in run.strategies:
+        m = strategy.metrics
+        scale = float(np.abs(m.pv_benefits).max() + np.abs(m.pv_costs).max())
+        np.testing.assert_allclose(m.npv, m.pv_benefits - m.pv_costs, rtol=1e-12,
+                                   atol=1e-12 * scale)
+        np.testing.assert_allclose(m.roi, m.benefit_cost_ratio - 1.0, rtol=1e-12, atol=1e-12)
+        assert (m.pv_costs > 0).all()
+
+
+def test_payback_funding_and_cost_invariants(run):
+    assert run.scenario.discount_rate > 0
+    for strategy in run.strategies:
+        m = strategy.metrics
+        assert (m.discounted_payback_months >= m.payback_months).all()
+        assert (m.peak_funding_need >= 0).all()
+        assert (m.total_cost >= m.pv_costs).all()
+        assert not np.isnan(m.payback_months).any()
+
+
+def test_cumulative_cash_bands_are_ordered_and_the_median_is_right(run):
+    scenario, manifest = run.scenario, run.manifest
+    flows = engine_flows(scenario, manifest.trials, manifest.seed, manifest.sampler)
+    for strategy, (costs, benefits) in zip(run.strategies, flows, strict=True):
+        bands = strategy.cumulative_cash
+        assert bands.levels.tolist() == list(BAND_LEVELS)
+        assert bands.values.shape == (len(BAND_LEVELS), scenario.horizon_months)
+        assert (np.diff(bands.values, axis=0) >= 0).all()  # P5 <= P10 <= ... <= P95
+        net_sum = (benefits - costs).sum(axis=1)
+        scale = float(np.abs(net_sum).max())
+        assert bands.at(50)[-1] == pytest.approx(float(np.median(net_sum)), abs=1e-6 * scale)
+        # every band at month 0 lies inside the trials' month-0 range
+        month0 = benefits[:, 0] - costs[:, 0]
+        assert bands.values[:, 0].min() >= month0.min() - 1e-6 * abs(month0.min())
+        assert bands.values[:, 0].max() <= month0.max() + 1e-6 * abs(month0.max())
+
+
+def test_summary_matches_the_trials(run):
+    for strategy in run.strategies:
+        m, s = strategy.metrics, strategy.summary
+        assert s.prob_npv_positive == np.mean(m.npv > 0)
+        assert s.prob_payback_within_horizon == np.mean(np.isfinite(m.payback_months))
+        assert 0.0 < s.prob_npv_positive < 1.0
+        for name in ("npv", "roi", "benefit_cost_ratio", "peak_funding_need", "total_cost",
+                     "pv_costs", "pv_benefits"):
+            values = getattr(m, name)
+            assert np.isfinite(values).all(), name
+            stat = getattr(s, name)
+            expected = np.percentile(values, SUMMARY_LEVELS)
+            got = [stat.p5, stat.p10, stat.p50, stat.p90, stat.p95]
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=name)
+            assert stat.mean == pytest.approx(np.mean(values), rel=1e-12, abs=1e-12)
+            assert stat.sd == pytest.approx(np.std(values, ddof=1), rel=1e-9)
+            assert stat.n_defined == values.size
+        # IRR: aggregated over the trials where it is defined
+        irr = m.irr_annual
+        defined = irr[~np.isnan(irr)]
+        assert s.irr_annual.n_defined == defined.size > 0
+        assert s.irr_annual.p50 == pytest.approx(np.percentile(defined, 50), rel=1e-12)
+
+
+def test_mean_costs_by_category_add_up_to_the_mean_total_cost(run):
+    scenario, manifest = run.scenario, run.manifest
+    flows = engine_flows(scenario, manifest.trials, manifest.seed, manifest.sampler)
+    for strategy, (costs, benefits) in zip(run.strategies, flows, strict=True):
+        by_category = strategy.mean_costs_by_category
+        assert all(v.shape == (scenario.horizon_months,) for v in by_category.values())
+        total = sum(by_category.values())
+        np.testing.assert_allclose(total, costs.mean(axis=0), rtol=1e-10)
+        np.testing.assert_allclose(strategy.mean_costs, costs.mean(axis=0), rtol=1e-10)
+        assert total.sum() == pytest.approx(strategy.metrics.total_cost.mean(), rel=1e-10)
+        np.testing.assert_allclose(strategy.mean_benefits, benefits.mean(axis=0), rtol=1e-10,
+                                   atol=1e-9)
+        # the engine's flows are the ones the metrics were computed from
+        np.testing.assert_array_equal(strategy.metrics.total_cost, costs.sum(axis=1))
+
+
+# --- immutability ---------------------------------------------------------------------------
+
+
+def test_results_are_immutable():
+    results = simulate(load_scenario(EXAMPLE), trials=64, seed=1)
+    strategy = results.strategies[0]
+    arrays = [*strategy.metrics.as_dict().values(), strategy.cumulative_cash.values,
+              strategy.cumulative_cash.levels, *strategy.mean_costs_by_category.values(),
+              *strategy.mean_benefits_by_item.values()]
+    for array in arrays:
+        assert not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        strategy.metrics.npv[:] = 0.0
+    for obj, attr in ((results, "manifest"), (results, "strategies"), (strategy, "name"),
+                      (strategy, "metrics"), (strategy, "summary"), (strategy.metrics, "npv"),
+                      (strategy.cumulative_cash, "values"), (results.manifest, "seed"),
+                      (strategy.summary, "npv"), (strategy.summary.npv, "mean")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, attr, None)
+    assert isinstance(results.strategies, tuple)
+
+
+def test_result_mappings_are_immutable():
+    strategy = simulate(load_scenario(EXAMPLE), trials=16, seed=1).strategies[0]
+    for mapping in (strategy.mean_costs_by_category, strategy.mean_benefits_by_item):
+        try:
+            mapping["added"] = np.zeros(3)
+        except TypeError:
+            continue
+        raise AssertionError("a result mapping accepted a new key")
+
+
+# --- the manifest ---------------------------------------------------------------------------
+
+
+def test_manifest_records_the_run():
+    scenario = load_scenario(EXAMPLE)
+    results = simulate(scenario, trials=200, seed=99, sampler="lhs")
+    manifest = results.manifest
+    assert (manifest.trials, manifest.trials_requested) == (200, 200)
+    assert manifest.seed == 99
+    assert manifest.sampler == "lhs"
+    assert manifest.point is False
+    assert manifest.scenario_hash == scenario.content_hash()
+    assert manifest.scenario_name == scenario.name
+    assert manifest.horizon_months == scenario.horizon_months
+    assert manifest.package_version == metadata.version("costmodel")
+    assert manifest.numpy_version == np.__version__
+    assert manifest.note == ""
+    assert results["All at once"].metrics.npv.shape == (200,)
+    assert json.loads(json.dumps(manifest.to_json()))["seed"] == 99
+
+
+@pytest.mark.parametrize(("requested", "expected"), [(300, 512), (1000, 1024), (3, 4)])
+def test_sobol_rounds_up_to_a_power_of_two_and_says_so(requested, expected):
+    results = simulate(load_scenario(EXAMPLE), trials=requested, seed=2, sampler="sobol")
+    manifest = results.manifest
+    assert manifest.trials == expected
+    assert manifest.trials_requested == requested
+    assert "rounded up" in manifest.note
+    assert f"{expected:,}" in manifest.note
+    for strategy in results.strategies:
+        assert strategy.metrics.npv.shape == (expected,)
+
+
+def test_sobol_power_of_two_is_not_rounded():
+    results = simulate(load_scenario(EXAMPLE), trials=256, seed=2, sampler="sobol")
+    assert results.manifest.trials == results.manifest.trials_requested == 256
+    assert results.manifest.note == ""
+
+
+def test_importing_costmodel_does_not_import_the_dashboard_stack():
+    code = ("import json, sys, costmodel; "
+            "print(json.dumps(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('streamlit', 'plotly'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT, timeout=120)
+    assert json.loads(done.stdout) == []
+
+
+# --- a known answer by construction ---------------------------------------------------------
+
+
+def known_answer_scenario(cost, benefit, rate_annual, horizon, go_live, half):
+    return parse_scenario({
+        "name": "Known answer",
+        "horizon_months": horizon,
+        "discount_rate": rate_annual,
+        "organisation": {"units": 5},
+        "costs": [{"name": "Set-up", "category": "integration", "kind": "one_time",
+                   "basis": "fixed", "amount": cost, "start_month": 0}],
+        "benefits": [{"name": "Saving", "kind": "amount", "amount_per_month": benefit}],
+        "adoption": {"ceiling": 1.0, "months_to_half": half, "data_quality": 1.0},
+        "strategies": [{"name": "All", "phases": [{"share": 1.0, "go_live": go_live}],
+                        "lead_time_months": 2}],
+    })
+
+
+@pytest.mark.parametrize(("cost", "benefit", "rate_annual", "horizon", "go_live", "half"), [
+    (10_000.0, 1_500.0, 0.12, 24, 1, 2.0),
+    (40_000.0, 2_000.0, 0.08, 36, 3, 4.0),
+    (5_000.0, 300.0, 0.10, 12, 0, 3.0),  # never pays back within the horizon
+])
+def test_known_answer_npv_and_irr(cost, benefit, rate_annual, horizon, go_live, half):
+    scenario = known_answer_scenario(cost, benefit, rate_annual, horizon, go_live, half)
+    # Closed form from docs/methodology.md. Cost A at month 0 (start_month = 0, not
+    # discounted); benefit V · a(m - g) with ceiling 1 and data quality 1, where
+    # a(τ) = (Λ(τ) - Λ(0)) / (1 - Λ(0)), Λ(τ) = 1 / (1 + 81 · 81^(-τ/h)), Λ(0) = 1/82,
+    # so a(0) = 0: nothing is earned in the go-live month itself.
+    r = (1 + rate_annual) ** (1 / 12) - 1
+
+    def adoption(tau):
+        return (1 / (1 + 81 * 81 ** (-tau / half)) - 1 / 82) / (81 / 82) if tau >= 0 else 0.0
+
+    flows = [benefit * adoption(m - go_live) - (cost if m == 0 else 0.0)
+             for m in range(horizon)]
+    expected_npv = -cost + sum(benefit * adoption(m - go_live) / (1 + r) ** m
+                               for m in range(1, horizon))
+    # numpy-financial's npv (t = 0 undiscounted) on the same flows agrees with the sum
+    assert npf.npv(r, flows) == pytest.approx(expected_npv, rel=1e-12)
+    # IRR: numpy-financial's root of the monthly flows, annualised
+    expected_irr = (1 + npf.irr(flows)) ** 12 - 1
+    cumulative = np.cumsum(flows)
+
+    point = simulate_point(scenario)
+    sampled = simulate(scenario, trials=8, seed=1)
+    for results in (point, sampled):
+        m = results.strategies[0].metrics
+        np.testing.assert_allclose(m.npv, expected_npv, rtol=1e-10)
+        np.testing.assert_allclose(m.pv_costs, cost, rtol=1e-14)
+        np.testing.assert_allclose(m.total_cost, cost, rtol=1e-14)
+        np.testing.assert_allclose(m.peak_funding_need, cost, rtol=1e-12)
+        np.testing.assert_allclose(m.roi, expected_npv / cost, rtol=1e-10)
+        if math.isnan(expected_irr):
+            assert np.isnan(m.irr_annual).all()
+        else:
+            np.testing.assert_allclose(m.irr_annual, expected_irr, rtol=1e-8)
+        if cumulative[-1] < 0:
+            assert np.isinf(m.payback_months).all()
+            assert (m.npv < 0).all()
+        else:
+            k = int(np.argmax(cumulative >= 0))
+            expected_payback = (k - 1) + -cumulative[k - 1] / flows[k]
+            np.testing.assert_allclose(m.payback_months, expected_payback, rtol=1e-10)
+
+
+def test_known_answer_half_way_month():
+    # h = 2 (q = 1/9): Λ(0..4) = 1/82, 1/10, 1/2, 9/10, 81/82, so with V = 810 the benefit
+    # V (82 Λ(τ) - 1) / 81 = 10 (82 Λ(τ) - 1) is 0, 72, 400, 728, 800 from the go-live month
+    scenario = known_answer_scenario(1_000.0, 810.0, 0.0, 8, 1, 2.0)
+    benefits = simulate_point(scenario).strategies[0].mean_benefits
+    tail = [10 * (82 / (1 + 81 * 9.0 ** -tau) - 1) for tau in (5, 6)]
+    np.testing.assert_allclose(benefits, [0, 0, 72, 400, 728, 800, *tail], rtol=1e-12,
+                               atol=1e-12)
+    assert benefits[:2].tolist() == [0.0, 0.0]
+
+
+def test_trials_outside_the_range_are_rejected():
+    from costmodel.errors import ScenarioError
+
+    scenario = load_scenario(EXAMPLE)
+    for trials in (0, 1_000_001):
+        with pytest.raises(ScenarioError, match="trial"):
+            simulate(scenario, trials=trials, seed=1)
+
+
+def test_scenario_is_not_modified_by_a_run():
+    scenario = load_scenario(EXAMPLE)
+    before = copy.deepcopy(scenario.to_data())
+    simulate(scenario, trials=32, seed=1)
+    assert scenario.to_data() == before
