@@ -498,8 +498,8 @@ def _beta_table(a: float, b: float) -> tuple[float, float, np.ndarray]:
         h = z[1] - z[0]
         y0, y1, m0, m1 = x[:-1], x[1:], slope[:-1] * h, slope[1:] * h
         coefficients = np.stack(
-            [y0, m0, 3 * (y1 - y0) - 2 * m0 - m1, 2 * (y0 - y1) + m0 + m1], axis=1
-        )
+            [y0, m0, 3 * (y1 - y0) - 2 * m0 - m1, 2 * (y0 - y1) + m0 + m1], axis=0
+        )  # (4, knots): each row contiguous, for fast np.take
         table = (-_Z_LIMIT, h, coefficients)
         if len(_BETA_TABLES) > 256:
             _BETA_TABLES.clear()
@@ -524,10 +524,17 @@ def beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
     """
     start, h, coefficients = _beta_table(float(a), float(b))
     u = np.asarray(u, dtype=float)
-    z = np.log(u / (1.0 - u))
-    position = (z - start) / h
+    position = np.log(u / (1.0 - u))
+    position -= start
+    position *= 1.0 / h
     index = position.astype(np.intp)
-    np.clip(index, 0, len(coefficients) - 1, out=index)
+    np.clip(index, 0, coefficients.shape[1] - 1, out=index)
     t = position - index
-    c = coefficients[index]
-    return c[:, 0] + t * (c[:, 1] + t * (c[:, 2] + t * c[:, 3]))
+    c0, c1, c2, c3 = (np.take(row, index) for row in coefficients)
+    out = c3 * t
+    out += c2
+    out *= t
+    out += c1
+    out *= t
+    out += c0
+    return out

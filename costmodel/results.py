@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -218,6 +219,7 @@ class StrategyResult:
     mean_costs_by_category, mean_benefits_by_item : dict[str, ndarray]
         Mean over trials per month [currency/month], ``(n_months,)`` each.
     summary : StrategySummary
+        Computed on first access.
     """
 
     name: str
@@ -225,7 +227,6 @@ class StrategyResult:
     cumulative_cash: Bands
     mean_costs_by_category: Mapping[str, np.ndarray]
     mean_benefits_by_item: Mapping[str, np.ndarray]
-    summary: StrategySummary = field(init=False)
 
     def __post_init__(self):
         for name in ("mean_costs_by_category", "mean_benefits_by_item"):
@@ -233,7 +234,11 @@ class StrategyResult:
             for array in mapping.values():
                 _frozen(array)
             object.__setattr__(self, name, MappingProxyType(dict(mapping)))
-        object.__setattr__(self, "summary", StrategySummary.of(self.metrics))
+
+    @cached_property
+    def summary(self) -> StrategySummary:
+        """Aggregates of the per-trial metrics (computed on first use, then kept)."""
+        return StrategySummary.of(self.metrics)
 
     @property
     def mean_costs(self) -> np.ndarray:

@@ -60,18 +60,24 @@ class FlowAccumulator:
 
     def total(self) -> np.ndarray:
         """The sum of every term, shape ``(n_months, n_trials)``."""
-        out = np.zeros((self.n_months, self.n_trials))
+        out = None
         if self._plain:
-            profiles = np.stack([p for p, _, _ in self._plain], axis=1)
-            coefficients = np.stack([c for _, c, _ in self._plain], axis=0)
-            np.matmul(profiles, coefficients, out=out)
+            profiles, coefficients = self._stacked(self._plain)
+            out = profiles @ coefficients
         if self._scaled:
-            profiles = np.stack([p for p, _, _ in self._scaled], axis=1)
-            coefficients = np.stack([c for _, c, _ in self._scaled], axis=0)
-            out += self.use * (profiles @ coefficients)
+            profiles, coefficients = self._stacked(self._scaled)
+            scaled = profiles @ coefficients
+            scaled *= self.use
+            out = scaled if out is None else np.add(out, scaled, out=out)
         if self._dense is not None:
-            out += self._dense
-        return out
+            out = self._dense.copy() if out is None else np.add(out, self._dense, out=out)
+        return np.zeros((self.n_months, self.n_trials)) if out is None else out
+
+    @staticmethod
+    def _stacked(terms) -> tuple[np.ndarray, np.ndarray]:
+        profiles = np.stack([p for p, _, _ in terms], axis=1)
+        coefficients = np.stack([c for _, c, _ in terms], axis=0)
+        return profiles, coefficients
 
     def sums_by_label(self) -> dict[str, np.ndarray]:
         """Sum over trials of each label's terms, per month, shape ``(n_months,)``."""
@@ -82,8 +88,12 @@ class FlowAccumulator:
 
         for profile, coefficient, label in self._plain:
             put(label, profile * coefficient.sum())
-        for profile, coefficient, label in self._scaled:
-            put(label, profile * np.einsum("tn,n->t", self.use, coefficient))
+        if self._scaled:
+            profiles, coefficients = self._stacked(self._scaled)
+            # one pass over E for all terms: (E @ coefficients.T)[m, k]
+            weighted = np.einsum("tn,kn->tk", self.use, coefficients)
+            for k, (_, _, label) in enumerate(self._scaled):
+                put(label, profiles[:, k] * weighted[:, k])
         for label, mean in self._dense_means.items():
             put(label, mean * self.n_trials)
         return sums

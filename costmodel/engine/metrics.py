@@ -49,20 +49,18 @@ def payback_rows(cumulative: np.ndarray) -> np.ndarray:
     [3.3333333333333335]
     """
     n_months, n = cumulative.shape
-    negative_before = cumulative[0] < 0
-    ever_negative = negative_before.copy()
-    result = np.full(n, np.inf)
-    open_rows = np.ones(n, dtype=bool)
-    for m in range(1, n_months):
-        row = cumulative[m]
-        turned = negative_before & (row >= 0) & open_rows
-        if turned.any():
-            before = cumulative[m - 1, turned]
-            result[turned] = (m - 1) + before / (before - row[turned])
-            open_rows &= ~turned
-        negative_before = row < 0
-        ever_negative |= negative_before
-    result[~ever_negative] = 0.0
+    negative = cumulative < 0
+    result = np.where(negative.any(axis=0), np.inf, 0.0)
+    # Walk the months backwards so the earliest crossing is the one left in `month`.
+    month = np.zeros(n, dtype=np.intp)
+    crossing = np.empty(n, dtype=bool)
+    for m in range(n_months - 1, 0, -1):
+        np.greater(negative[m - 1], negative[m], out=crossing)  # negative, then not
+        np.copyto(month, m, where=crossing)
+    found = np.flatnonzero(month)
+    before = cumulative[month[found] - 1, found]
+    after = cumulative[month[found], found]
+    result[found] = (month[found] - 1) + before / (before - after)
     return result
 
 
