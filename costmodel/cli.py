@@ -121,10 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = simulate_point(scenario)
         else:
             if args.trials is not None and not 1 <= args.trials <= MAX_TRIALS:
-                raise _usage(f"--trials {args.trials}: use a count between 1 and "
+                raise CostModelError(f"--trials {args.trials}: use a count between 1 and "
                              f"{MAX_TRIALS:,}")
             if args.seed is not None and args.seed < 0:
-                raise _usage(f"--seed {args.seed}: use a seed of 0 or more")
+                raise CostModelError(f"--seed {args.seed}: use a seed of 0 or more")
             results = simulate(scenario, trials=args.trials, seed=args.seed,
                                sampler=args.sampler)
     except CostModelError as exc:
@@ -135,10 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(format_results(results))
     return 0
-
-
-def _usage(message: str) -> CostModelError:
-    return CostModelError(message)
 
 
 if __name__ == "__main__":  # pragma: no cover

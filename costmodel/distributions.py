@@ -22,6 +22,7 @@ scenario file                  distribution                           point valu
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -486,28 +487,20 @@ _Z_LIMIT = 23.1  # logit(1e-10) = -23.03
 _KNOTS = 4096
 
 
+@functools.lru_cache(maxsize=256)
 def _beta_table(a: float, b: float) -> tuple[float, float, np.ndarray]:
-    key = (a, b)
-    table = _BETA_TABLES.get(key)
-    if table is None:
-        z = np.linspace(-_Z_LIMIT, _Z_LIMIT, _KNOTS + 1)
-        u = special.expit(z)
-        x = special.betaincinv(a, b, u)
-        log_pdf = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - special.betaln(a, b)
-        slope = u * (1 - u) / np.exp(log_pdf)
-        h = z[1] - z[0]
-        y0, y1, m0, m1 = x[:-1], x[1:], slope[:-1] * h, slope[1:] * h
-        coefficients = np.stack(
-            [y0, m0, 3 * (y1 - y0) - 2 * m0 - m1, 2 * (y0 - y1) + m0 + m1], axis=0
-        )  # (4, knots): each row contiguous, for fast np.take
-        table = (-_Z_LIMIT, h, coefficients)
-        if len(_BETA_TABLES) > 256:
-            _BETA_TABLES.clear()
-        _BETA_TABLES[key] = table
-    return table
-
-
-_BETA_TABLES: dict[tuple[float, float], tuple[float, float, np.ndarray]] = {}
+    z = np.linspace(-_Z_LIMIT, _Z_LIMIT, _KNOTS + 1)
+    u = special.expit(z)
+    x = special.betaincinv(a, b, u)
+    log_pdf = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - special.betaln(a, b)
+    slope = u * (1 - u) / np.exp(log_pdf)
+    h = z[1] - z[0]
+    y0, y1, m0, m1 = x[:-1], x[1:], slope[:-1] * h, slope[1:] * h
+    coefficients = np.stack(
+        [y0, m0, 3 * (y1 - y0) - 2 * m0 - m1, 2 * (y0 - y1) + m0 + m1], axis=0
+    )  # (4, knots): each row contiguous, for fast np.take
+    coefficients.setflags(write=False)  # shared through the cache
+    return -_Z_LIMIT, h, coefficients
 
 
 def beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:

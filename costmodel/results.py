@@ -306,9 +306,5 @@ def _strategy_json(strategy: StrategyResult) -> dict[str, Any]:
     summary = strategy.summary.to_json()
     keys = ("npv", "irr_annual", "roi", "payback_months", "discounted_payback_months",
             "peak_funding_need", "total_cost", "prob_npv_positive",
-            "prob_payback_within_horizon")
-    out = {key: summary[key] for key in keys}
-    out["benefit_cost_ratio"] = summary["benefit_cost_ratio"]
-    out["pv_costs"] = summary["pv_costs"]
-    out["pv_benefits"] = summary["pv_benefits"]
-    return out
+            "prob_payback_within_horizon", "benefit_cost_ratio", "pv_costs", "pv_benefits")
+    return {key: summary[key] for key in keys}

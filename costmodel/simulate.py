@@ -14,8 +14,9 @@ from importlib import metadata
 import numpy as np
 import scipy
 
-from .engine import strategy_cash_flows
+from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.metrics import block_metrics, row_percentiles
+from .errors import Problem, ScenarioError
 from .results import (
     BAND_LEVELS,
     Bands,
@@ -24,7 +25,7 @@ from .results import (
     StrategyResult,
     TrialMetrics,
 )
-from .scenario import MAX_TRIALS, Scenario
+from .scenario import COST_CATEGORIES, MAX_TRIALS, Scenario
 from .uncertainty import Draws, Sampler, draw
 
 __all__ = ["CHUNK_TRIALS", "simulate", "simulate_point"]
@@ -32,6 +33,9 @@ __all__ = ["CHUNK_TRIALS", "simulate", "simulate_point"]
 #: Trials per block: large enough to amortise Python overhead, small enough that a
 #: block's ``(n_months, n_trials)`` arrays stay in cache.
 CHUNK_TRIALS = 16_384
+
+#: Report order of the cost categories (the productivity dip last).
+CATEGORY_ORDER = (*COST_CATEGORIES, DISRUPTION_CATEGORY)
 
 
 def _package_version() -> str:
@@ -68,7 +72,7 @@ def _run_strategy(scenario: Scenario, index: int, draws: Draws, chunk: int) -> S
                 target[key] = target[key] + value if key in target else value.copy()
     levels = np.array(BAND_LEVELS)
     bands = row_percentiles(cumulative_store, levels)
-    order = [c for c in _category_order(scenario) if c in cost_sums]
+    order = [c for c in CATEGORY_ORDER if c in cost_sums]
     return StrategyResult(
         name=scenario.strategies[index].name,
         metrics=TrialMetrics(**metrics),
@@ -76,13 +80,6 @@ def _run_strategy(scenario: Scenario, index: int, draws: Draws, chunk: int) -> S
         mean_costs_by_category={c: cost_sums[c] / n_trials for c in order},
         mean_benefits_by_item={k: v / n_trials for k, v in benefit_sums.items()},
     )
-
-
-def _category_order(scenario: Scenario) -> list[str]:
-    from .engine import DISRUPTION_CATEGORY
-    from .scenario import COST_CATEGORIES
-
-    return [*COST_CATEGORIES, DISRUPTION_CATEGORY]
 
 
 def simulate(
@@ -125,8 +122,6 @@ def simulate(
     settings = scenario.simulation
     requested = settings.trials if trials is None else int(trials)
     if not 1 <= requested <= MAX_TRIALS:
-        from .errors import Problem, ScenarioError
-
         raise ScenarioError([Problem("trials", requested, f"the trial count must be between 1 "
                                                           f"and {MAX_TRIALS:,} — use fewer")])
     seed = settings.seed if seed is None else int(seed)

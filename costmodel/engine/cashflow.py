@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario import CostItem, Scenario, Strategy
+from ..scenario import CostItem, Scenario
 from ..uncertainty import Draws
 from .flows import FlowAccumulator
 from .rollout import (
@@ -66,8 +66,9 @@ def _times(profile: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return profile * factor
 
 
-def _add_cost(acc: FlowAccumulator, scenario: Scenario, strategy: Strategy, draws: Draws,
+def _add_cost(acc: FlowAccumulator, scenario: Scenario, strategy_index: int, draws: Draws,
               index: int, item: CostItem) -> None:
+    strategy = scenario.strategies[strategy_index]
     n_months = scenario.horizon_months
     path = ("costs", index)
     amount = draws[(*path, "amount")]
@@ -90,8 +91,7 @@ def _add_cost(acc: FlowAccumulator, scenario: Scenario, strategy: Strategy, draw
             else:
                 add(lead_window(n_months, go_lives[0], strategy.lead_time_months), amount)
             return
-        rate = draws[("strategies", _strategy_index(scenario, strategy), "learning",
-                      "cost_learning_rate")]
+        rate = draws[("strategies", strategy_index, "learning", "cost_learning_rate")]
         multipliers = wright_multipliers(shares, rate)
         for share, go_live, multiplier in zip(shares, go_lives, multipliers, strict=True):
             window = lead_window(n_months, go_live, strategy.lead_time_months)
@@ -110,13 +110,6 @@ def _add_cost(acc: FlowAccumulator, scenario: Scenario, strategy: Strategy, draw
         else:
             for share, go_live in zip(shares, go_lives, strict=True):
                 add(yearly_indicator(n_months, go_live), amount * per[item.basis] * share)
-
-
-def _strategy_index(scenario: Scenario, strategy: Strategy) -> int:
-    for i, candidate in enumerate(scenario.strategies):
-        if candidate is strategy:
-            return i
-    return [s.name for s in scenario.strategies].index(strategy.name)
 
 
 def _benefit_value(scenario: Scenario, draws: Draws, index: int, kind: str):
@@ -164,7 +157,7 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws) -
 
     costs = FlowAccumulator(n_months, n_trials, use)
     for index, item in enumerate(scenario.costs):
-        _add_cost(costs, scenario, strategy, draws, index, item)
+        _add_cost(costs, scenario, strategy_index, draws, index, item)
     dip = draws[(*where, "disruption", "productivity_dip")]
     months = strategy.disruption.months
     if months > 0:
