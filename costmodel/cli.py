@@ -41,12 +41,27 @@ def _mean_months(value: float) -> str:
     return "—" if math.isinf(value) else _months(value)
 
 
+def _plus_minus(text: str, error: float, fmt) -> str:
+    """``"USD 26,772 ± 81"``, ``"69.9 % ± 0.7"``: a figure and its Monte Carlo standard
+    error (in the figure's unit: currency, percentage points, months)."""
+    if not math.isfinite(error):
+        return text
+    if fmt is _percent:
+        return f"{text} ± {error * 100:,.1f}"
+    return f"{text} ± {error:,.0f}" if fmt not in (_months, _mean_months) else (
+        f"{text} ± {error:,.1f}")
+
+
 def _row(label: str, stat: Stat, fmt, point: bool, mean_fmt=None) -> str:
     if point:
-        return f"  {label:<28}{fmt(stat.mean):>18}"
-    mean = (mean_fmt or fmt)(stat.mean)
-    return (f"  {label:<28}{mean:>18}{fmt(stat.p10):>18}{fmt(stat.p50):>18}"
-            f"{fmt(stat.p90):>18}")
+        return f"  {label:<28}{fmt(stat.mean):>22}"
+    mean = _plus_minus((mean_fmt or fmt)(stat.mean), stat.mean_se, mean_fmt or fmt)
+    return (f"  {label:<28}{mean:>22}{fmt(stat.p10):>16}{fmt(stat.p50):>16}"
+            f"{fmt(stat.p90):>16}")
+
+
+def _probability(label: str, value: float, error: float) -> str:
+    return f"  {label:<28}{_plus_minus(_percent(value), error, _percent):>22}"
 
 
 def format_results(results: Results) -> str:
@@ -70,8 +85,8 @@ def format_results(results: Results) -> str:
     for strategy in results.strategies:
         s = strategy.summary
         lines += ["", strategy.name]
-        header = "expected" if not point else "value"
-        columns = f"{header:>18}" + ("" if point else f"{'P10':>18}{'P50':>18}{'P90':>18}")
+        header = "expected ± s.e." if not point else "value"
+        columns = f"{header:>22}" + ("" if point else f"{'P10':>16}{'P50':>16}{'P90':>16}")
         lines.append(f"  {'':<28}{columns}")
         lines.append(_row("NPV", s.npv, money, point))
         lines.append(_row("IRR (per year)", s.irr_annual, _percent, point))
@@ -82,9 +97,28 @@ def format_results(results: Results) -> str:
         lines.append(_row("Peak funding need", s.peak_funding_need, money, point))
         lines.append(_row("Total cost (undiscounted)", s.total_cost, money, point))
         if not point:
-            lines.append(f"  {'P(NPV > 0)':<28}{_percent(s.prob_npv_positive):>18}")
-            lines.append(f"  {'P(payback within horizon)':<28}"
-                         f"{_percent(s.prob_payback_within_horizon):>18}")
+            lines.append(_probability("P(NPV > 0)", s.prob_npv_positive,
+                                      s.prob_npv_positive_se))
+            lines.append(_probability("P(payback within horizon)",
+                                      s.prob_payback_within_horizon,
+                                      s.prob_payback_within_horizon_se))
+            lines.append(f"  {'Worst 5 % of NPV, average':<28}"
+                         f"{money(s.npv_expected_shortfall):>22}")
+        if s.gate_value is not None:
+            lines.append(_probability("P(gate passes)", s.prob_gate_passes,
+                                      s.prob_gate_passes_se))
+            lines.append(f"  {'Value of the gate':<28}"
+                         f"{_plus_minus(money(s.gate_value), s.gate_value_se, money):>22}")
+    comparisons = [] if point else results.comparisons()
+    if comparisons:
+        lines += ["", "Paired comparisons (same draws; difference in NPV, a minus b)"]
+        lines.append(f"  {'a vs b':<44}{'mean ± s.e.':>24}{'P(a beats b)':>16}"
+                     f"{'P5':>14}{'P95':>14}")
+        for c in comparisons:
+            label = f"{c.a} vs {c.b}"
+            label = label if len(label) <= 43 else label[:42] + "…"
+            lines.append(f"  {label:<44}{_plus_minus(money(c.mean_delta_npv), c.se, money):>24}"
+                         f"{_percent(c.prob_a_beats_b):>16}{money(c.p5):>14}{money(c.p95):>14}")
     return "\n".join(lines)
 
 
@@ -99,7 +133,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("path", help="scenario file (.toml or .json)")
     run.add_argument("--trials", type=int, help=f"number of trials (1-{MAX_TRIALS:,})")
     run.add_argument("--seed", type=int, help="random seed (same seed, same numbers)")
-    run.add_argument("--sampler", choices=["mc", "lhs", "sobol"], help="sampling method")
+    run.add_argument("--sampler", choices=["mc", "lhs", "sobol"],
+                     help="sampling method (default: the scenario's, sobol unless set)")
+    run.add_argument("--precision", type=float, metavar="SE",
+                     help="add trials until the standard error of every strategy's mean NPV "
+                          "is at most SE (in the scenario's currency), up to "
+                          "simulation.max_trials")
     run.add_argument("--point", action="store_true",
                      help="deterministic run at the point values instead of Monte Carlo")
     run.add_argument("--json", action="store_true", help="print one JSON object")
@@ -125,8 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"{MAX_TRIALS:,}")
             if args.seed is not None and args.seed < 0:
                 raise CostModelError(f"--seed {args.seed}: use a seed of 0 or more")
+            if args.precision is not None and not args.precision > 0:
+                raise CostModelError(f"--precision {args.precision}: give a standard error "
+                                     f"above 0, in {scenario.currency}")
             results = simulate(scenario, trials=args.trials, seed=args.seed,
-                               sampler=args.sampler)
+                               sampler=args.sampler, precision=args.precision)
     except CostModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -19,15 +19,20 @@ from .scenario import Scenario
 
 __all__ = [
     "BAND_LEVELS",
+    "GATE_FIELDS",
     "METRIC_NAMES",
     "Bands",
+    "Comparison",
+    "GateResult",
     "Manifest",
     "Results",
     "Stat",
     "StrategyResult",
     "StrategySummary",
     "TrialMetrics",
+    "expected_shortfall",
     "percentiles",
+    "standard_error",
 ]
 
 #: Percentile levels of the cumulative-cash bands [percent].
@@ -70,6 +75,52 @@ def percentiles(values: np.ndarray, levels) -> np.ndarray:
     return np.where(np.isinf(lo), lo, out)
 
 
+def standard_error(values: np.ndarray, replicate_starts: tuple[int, ...] = (0,)) -> float:
+    """Monte Carlo standard error of the mean of ``values`` (``nan`` ignored).
+
+    With one replicate (plain Monte Carlo) it is ``sd / sqrt(n)``. With ``R > 1``
+    independent replicates starting at ``replicate_starts`` (a Sobol or LHS run), it is
+    the spread of the replicate means, ``sd(means) / sqrt(R)``: the honest error of a
+    randomised quasi-Monte Carlo estimate. ``nan`` when a value is infinite or fewer than
+    two values (replicates) are defined.
+
+    Examples
+    --------
+    >>> round(standard_error(np.array([1.0, 2.0, 3.0, 4.0])), 4)
+    0.6455
+    >>> standard_error(np.array([1.0, 2.0, 3.0, 4.0]), (0, 2))
+    1.0
+    """
+    defined = ~np.isnan(values)
+    if np.isinf(values[defined]).any():
+        return math.nan
+    if len(replicate_starts) <= 1:
+        n = int(defined.sum())
+        return float(np.std(values[defined], ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    starts = np.asarray(replicate_starts)
+    sums = np.add.reduceat(np.where(defined, values, 0.0), starts)
+    counts = np.add.reduceat(defined.astype(float), starts)
+    means = sums[counts > 0] / counts[counts > 0]
+    if means.size < 2:
+        return math.nan
+    return float(np.std(means, ddof=1) / math.sqrt(means.size))
+
+
+def expected_shortfall(values: np.ndarray, level: float = 5.0) -> float:
+    """Mean of the worst ``level`` % of ``values`` (the lowest ``ceil(level % of n)``).
+
+    Examples
+    --------
+    >>> expected_shortfall(np.arange(100.0))
+    2.0
+    """
+    x = values[~np.isnan(values)]
+    if x.size == 0:
+        return math.nan
+    k = max(1, math.ceil(level / 100.0 * x.size))
+    return float(np.mean(np.partition(x, k - 1)[:k]))
+
+
 @dataclass(frozen=True)
 class Stat:
     """Summary of one metric over trials: mean, sd (ddof=1) and percentiles.
@@ -87,9 +138,10 @@ class Stat:
     p90: float
     p95: float
     n_defined: int
+    mean_se: float = math.nan
 
     @classmethod
-    def of(cls, values: np.ndarray) -> Stat:
+    def of(cls, values: np.ndarray, replicate_starts: tuple[int, ...] = (0,)) -> Stat:
         defined = values[~np.isnan(values)]
         if defined.size == 0:
             return cls(*([math.nan] * 7), n_defined=0)
@@ -98,10 +150,12 @@ class Stat:
         sd = float(np.std(defined, ddof=1)) if finite and defined.size > 1 else (
             0.0 if defined.size == 1 else math.nan)
         p = percentiles(defined, SUMMARY_LEVELS)
-        return cls(mean, sd, *(float(v) for v in p), n_defined=int(defined.size))
+        return cls(mean, sd, *(float(v) for v in p), n_defined=int(defined.size),
+                   mean_se=standard_error(values, replicate_starts))
 
     def to_json(self) -> dict[str, float | None]:
-        """``{"mean", "sd", "p5", "p10", "p50", "p90", "p95"}``; ``None`` where not finite."""
+        """``{"mean", "sd", "p5", "p10", "p50", "p90", "p95", "mean_se"}``; ``None`` where
+        not finite."""
         return {f.name: _json_number(getattr(self, f.name))
                 for f in fields(self) if f.name != "n_defined"}
 
@@ -172,9 +226,48 @@ class Bands:
         return self.values[matches[0]]
 
 
+#: Per-trial outputs of a stage gate.
+GATE_FIELDS = ("held", "passed", "ratio", "npv_without_gate")
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Per-trial outcome of a strategy's stage gate, each ``(n_trials,)``.
+
+    Attributes
+    ----------
+    held : bool array — the gate was held (within the horizon, project still running).
+    passed : bool array — the rollout went on (``True`` where not held).
+    ratio : the measured run-rate benefit/cost ratio, ``nan`` where not held [ratio].
+    npv_without_gate : NPV of the same trial had the strategy no gate [currency].
+    """
+
+    held: np.ndarray
+    passed: np.ndarray
+    ratio: np.ndarray
+    npv_without_gate: np.ndarray
+
+    def __post_init__(self):
+        for name in GATE_FIELDS:
+            _frozen(getattr(self, name))
+
+
 @dataclass(frozen=True)
 class StrategySummary:
-    """Aggregates of one strategy: a :class:`Stat` per metric and the key probabilities."""
+    """Aggregates of one strategy: a :class:`Stat` per metric, the key probabilities with
+    their Monte Carlo standard errors, the expected shortfall and, for a gated strategy,
+    the gate's pass rate and value.
+
+    Attributes
+    ----------
+    npv_expected_shortfall : float
+        Mean NPV of the worst 5 % of trials [currency].
+    prob_gate_passes : float or None
+        Share of trials where the gate was held and passed (of those where it was held).
+    gate_value : float or None
+        Mean paired NPV difference, strategy minus the same strategy without its gate
+        [currency]: what the option to stop after the pilot is worth.
+    """
 
     npv: Stat
     irr_annual: Stat
@@ -187,21 +280,50 @@ class StrategySummary:
     pv_costs: Stat
     pv_benefits: Stat
     prob_npv_positive: float
+    prob_npv_positive_se: float
     prob_payback_within_horizon: float
+    prob_payback_within_horizon_se: float
+    npv_expected_shortfall: float
+    prob_gate_passes: float | None = None
+    prob_gate_passes_se: float | None = None
+    gate_value: float | None = None
+    gate_value_se: float | None = None
 
     @classmethod
-    def of(cls, metrics: TrialMetrics) -> StrategySummary:
-        stats = {name: Stat.of(getattr(metrics, name)) for name in METRIC_NAMES}
+    def of(cls, metrics: TrialMetrics, replicate_starts: tuple[int, ...] = (0,),
+           gate: GateResult | None = None) -> StrategySummary:
+        stats = {name: Stat.of(getattr(metrics, name), replicate_starts)
+                 for name in METRIC_NAMES}
+        positive = (metrics.npv > 0).astype(float)
+        paid_back = np.isfinite(metrics.payback_months).astype(float)
+        extra: dict[str, float] = {}
+        if gate is not None:
+            value = metrics.npv - gate.npv_without_gate
+            passed = np.where(gate.held, gate.passed.astype(float), np.nan)
+            extra = {
+                "prob_gate_passes": float(np.nanmean(passed)) if gate.held.any() else math.nan,
+                "prob_gate_passes_se": standard_error(passed, replicate_starts),
+                "gate_value": float(np.mean(value)),
+                "gate_value_se": standard_error(value, replicate_starts),
+            }
         return cls(
             **stats,
-            prob_npv_positive=float(np.mean(metrics.npv > 0)),
-            prob_payback_within_horizon=float(np.mean(np.isfinite(metrics.payback_months))),
+            prob_npv_positive=float(np.mean(positive)),
+            prob_npv_positive_se=standard_error(positive, replicate_starts),
+            prob_payback_within_horizon=float(np.mean(paid_back)),
+            prob_payback_within_horizon_se=standard_error(paid_back, replicate_starts),
+            npv_expected_shortfall=expected_shortfall(metrics.npv),
+            **extra,
         )
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: getattr(self, name).to_json() for name in METRIC_NAMES}
-        out["prob_npv_positive"] = self.prob_npv_positive
-        out["prob_payback_within_horizon"] = self.prob_payback_within_horizon
+        for name in ("prob_npv_positive", "prob_npv_positive_se", "prob_payback_within_horizon",
+                     "prob_payback_within_horizon_se", "npv_expected_shortfall"):
+            out[name] = _json_number(getattr(self, name))
+        if self.gate_value is not None:
+            out["gate"] = {name: _json_number(getattr(self, name)) for name in (
+                "prob_gate_passes", "prob_gate_passes_se", "gate_value", "gate_value_se")}
         return out
 
 
@@ -218,6 +340,10 @@ class StrategyResult:
         Percentile bands of cumulative net cash ``S(m)`` [currency], ``(7, n_months)``.
     mean_costs_by_category, mean_benefits_by_item : dict[str, ndarray]
         Mean over trials per month [currency/month], ``(n_months,)`` each.
+    gate : GateResult or None
+        Per-trial outcome of the stage gate, for a gated strategy.
+    replicate_starts : tuple of int
+        First trials of the run's independent replicates (for standard errors).
     summary : StrategySummary
         Computed on first access.
     """
@@ -227,6 +353,8 @@ class StrategyResult:
     cumulative_cash: Bands
     mean_costs_by_category: Mapping[str, np.ndarray]
     mean_benefits_by_item: Mapping[str, np.ndarray]
+    gate: GateResult | None = None
+    replicate_starts: tuple[int, ...] = (0,)
 
     def __post_init__(self):
         for name in ("mean_costs_by_category", "mean_benefits_by_item"):
@@ -238,7 +366,7 @@ class StrategyResult:
     @cached_property
     def summary(self) -> StrategySummary:
         """Aggregates of the per-trial metrics (computed on first use, then kept)."""
-        return StrategySummary.of(self.metrics)
+        return StrategySummary.of(self.metrics, self.replicate_starts, self.gate)
 
     @property
     def mean_costs(self) -> np.ndarray:
@@ -269,9 +397,58 @@ class Manifest:
     numpy_version: str
     scipy_version: str
     note: str = ""
+    replicates: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Strategy ``a`` against strategy ``b`` on the same draws (paired).
+
+    Attributes
+    ----------
+    a, b : str
+    delta_npv : ndarray, shape (n_trials,)
+        ``NPV_a - NPV_b`` per trial [currency].
+    mean_delta_npv, se : float
+        Its mean and the mean's Monte Carlo standard error [currency].
+    prob_a_beats_b, prob_se : float
+        Share of trials where ``a``'s NPV is higher (ties count half), and its standard
+        error.
+    p5, p50, p95 : float
+        Percentiles of the difference [currency].
+    """
+
+    a: str
+    b: str
+    delta_npv: np.ndarray
+    mean_delta_npv: float
+    se: float
+    prob_a_beats_b: float
+    prob_se: float
+    p5: float
+    p50: float
+    p95: float
+
+    @classmethod
+    def of(cls, a: StrategyResult, b: StrategyResult) -> Comparison:
+        delta = np.asarray(a.metrics.npv - b.metrics.npv)
+        starts = a.replicate_starts
+        beats = (delta > 0) + 0.5 * (delta == 0)
+        p5, p50, p95 = percentiles(delta, [5, 50, 95])
+        return cls(a.name, b.name, _frozen(delta), float(np.mean(delta)),
+                   standard_error(delta, starts), float(np.mean(beats)),
+                   standard_error(beats, starts), float(p5), float(p50), float(p95))
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"a", "b", "mean_delta_npv", "se", "prob_a_beats_b", "prob_se", "p5", "p50",
+        "p95"}``."""
+        out: dict[str, Any] = {"a": self.a, "b": self.b}
+        for name in ("mean_delta_npv", "se", "prob_a_beats_b", "prob_se", "p5", "p50", "p95"):
+            out[name] = _json_number(getattr(self, name))
+        return out
 
 
 @dataclass(frozen=True)
@@ -293,18 +470,30 @@ class Results:
                 return strategy
         raise KeyError(f"no strategy {name!r}; strategies are {list(self.names)}")
 
+    def compare(self, a: str, b: str) -> Comparison:
+        """Strategy ``a`` against ``b``, paired on the same draws: see :class:`Comparison`."""
+        return Comparison.of(self[a], self[b])
+
+    def comparisons(self) -> list[Comparison]:
+        """Every pair of strategies, each once, in scenario order (``a`` before ``b``)."""
+        names = self.names
+        return [self.compare(names[i], names[j])
+                for i in range(len(names)) for j in range(i + 1, len(names))]
+
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` object (``None`` where a figure is undefined)."""
         return {
             "scenario": {"name": self.scenario.name, "hash": self.manifest.scenario_hash},
             "manifest": self.manifest.to_json(),
             "strategies": {s.name: _strategy_json(s) for s in self.strategies},
+            "comparisons": [c.to_json() for c in self.comparisons()],
         }
 
 
 def _strategy_json(strategy: StrategyResult) -> dict[str, Any]:
     summary = strategy.summary.to_json()
     keys = ("npv", "irr_annual", "roi", "payback_months", "discounted_payback_months",
-            "peak_funding_need", "total_cost", "prob_npv_positive",
-            "prob_payback_within_horizon", "benefit_cost_ratio", "pv_costs", "pv_benefits")
-    return {key: summary[key] for key in keys}
+            "peak_funding_need", "total_cost", "prob_npv_positive", "prob_npv_positive_se",
+            "prob_payback_within_horizon", "prob_payback_within_horizon_se",
+            "npv_expected_shortfall", "benefit_cost_ratio", "pv_costs", "pv_benefits", "gate")
+    return {key: summary[key] for key in keys if key in summary}

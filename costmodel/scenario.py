@@ -37,19 +37,27 @@ __all__ = [
     "COST_CATEGORIES",
     "MAX_HORIZON_MONTHS",
     "MAX_TRIALS",
+    "RISK_KINDS",
     "SCHEMA_VERSION",
+    "AbandonmentRisk",
     "Adoption",
     "AmountBenefit",
     "Benefit",
+    "BenefitLossRisk",
+    "Correlation",
     "CostItem",
+    "CostRisk",
     "Disruption",
+    "Gate",
     "LabourBenefit",
     "Learning",
     "Organisation",
     "Phase",
     "RevenueBenefit",
+    "Risk",
     "Scenario",
     "Simulation",
+    "Slip",
     "Strategy",
     "Uncertain",
     "VolumeBenefit",
@@ -80,6 +88,7 @@ CostCategory = Literal[
     "compliance", "security", "maintenance", "staffing", "consulting", "other",
 ]
 BENEFIT_KINDS = ("labour_hours", "volume", "revenue", "amount")
+RISK_KINDS = ("cost", "benefit_loss", "abandonment")
 
 
 # --- uncertain values ------------------------------------------------------------------
@@ -340,8 +349,73 @@ class Disruption(_Model):
     months: Annotated[int, Field(ge=0, le=24)] = 0
 
 
+class Slip(_Model):
+    """Schedule slip: go-lives later than planned (integration with existing systems).
+
+    The first go-live is ``months`` late (an uncertain delay, rounded to whole months);
+    each later go-live is late by ``later_phases`` times that (1: the whole plan shifts;
+    0.5: later waves recover half the delay, having learned the integration). One-time
+    costs keep their planned months; deployment, adoption and per-unit running costs
+    follow the actual go-lives. A phase never goes live before the one before it.
+
+    Attributes
+    ----------
+    months : Uncertain
+        Delay of the first go-live [months].
+    later_phases : Uncertain
+        Share of that delay later go-lives also suffer [fraction, 0-1].
+    """
+
+    months: Count = 0.0
+    later_phases: Fraction = 1.0
+
+
+class Gate(_Model):
+    """A stage gate after the pilot (the first phase) of a phased strategy.
+
+    ``months_after_pilot`` months after the pilot actually goes live, the pilot's run-rate
+    benefit/cost ratio is measured: that month's benefits over the pilot's running costs
+    (its per-unit, per-user and usage costs, plus the pilot's share of the fixed running
+    costs; yearly costs at a twelfth a month; one-time costs and the productivity dip left
+    out) — the economics the full rollout would have at the pilot's performance. It is
+    measured with a multiplicative log-normal error of ``noise`` (a relative standard
+    deviation; 0: measured exactly). If it is below ``threshold`` the later phases are
+    cancelled from that month on: their costs still to come are not spent and they never
+    go live. The pilot is then kept (``on_fail = "keep_pilot"``) or wound down
+    (``"wind_down"``: its benefits stop at the gate, its costs ``wind_down_months`` later).
+    ``threshold = -inf`` never fails: the same as no gate.
+
+    Attributes
+    ----------
+    months_after_pilot : int
+        When the gate is held, after the pilot's go-live [months].
+    threshold : float
+        The least acceptable benefit/cost ratio [ratio].
+    noise : float
+        Relative standard deviation of the measured ratio [fraction].
+    on_fail : {"keep_pilot", "wind_down"}
+    wind_down_months : int
+        Months the pilot's costs run on after a failed gate that winds it down [months].
+    """
+
+    months_after_pilot: Annotated[int, Field(ge=1, le=MAX_HORIZON_MONTHS)]
+    threshold: float
+    noise: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+    on_fail: Literal["keep_pilot", "wind_down"] = "keep_pilot"
+    wind_down_months: Annotated[int, Field(ge=0, le=24)] = 1
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_is_a_number(cls, threshold: float) -> float:
+        if math.isnan(threshold):
+            raise ValueError("nan is not a threshold — give a benefit/cost ratio such as "
+                             "1.0, or -inf for a gate that never stops the rollout")
+        return threshold
+
+
 class Strategy(_Model):
-    """A rollout plan: phases (shares summing to 1), their lead time, learning, disruption."""
+    """A rollout plan: phases (shares summing to 1), their lead time, learning, disruption,
+    schedule slip and an optional stage gate after the pilot."""
 
     name: Name
     description: Text = ""
@@ -349,14 +423,81 @@ class Strategy(_Model):
     lead_time_months: Annotated[int, Field(ge=0, le=24)] = 2
     learning: Learning = Learning()
     disruption: Disruption = Disruption()
+    slip: Slip = Slip()
+    gate: Gate | None = None
+
+
+class _RiskBase(_Model):
+    name: Name
+    probability_per_year: Fraction
+    note: Text = ""
+
+
+class CostRisk(_RiskBase):
+    """An incident that costs money each time it happens (a privacy breach: legal,
+    notification, fine). ``cost`` [currency] per occurrence, times the share deployed at
+    the time when ``scales_with_deployment``; reported under ``category``."""
+
+    kind: Literal["cost"]
+    cost: Money
+    scales_with_deployment: bool = False
+    category: CostCategory = "other"
+
+
+class BenefitLossRisk(_RiskBase):
+    """An outage or failed integration: ``loss`` of the benefit [fraction, 0-1] for
+    ``months`` months [months, rounded up] from the month it happens."""
+
+    kind: Literal["benefit_loss"]
+    loss: Fraction
+    months: Positive
+
+
+class AbandonmentRisk(_RiskBase):
+    """The project is abandoned: benefits stop in the month it happens, costs
+    ``wind_down_months`` later [months, rounded]."""
+
+    kind: Literal["abandonment"]
+    wind_down_months: Count = 0.0
+
+
+Risk = Annotated[CostRisk | BenefitLossRisk | AbandonmentRisk, Field(discriminator="kind")]
+
+
+class Correlation(_Model):
+    """A rank (Spearman) correlation between two uncertain inputs.
+
+    Each input is named by its label (``"CRM integration: amount"``: item name, a colon,
+    the field) or its path (``"costs[2].amount"``, ``"adoption.ceiling"``).
+    """
+
+    between: Annotated[list[Annotated[str, Field(min_length=1)]],
+                       Field(min_length=2, max_length=2)]
+    rank: Annotated[float, Field(gt=-1.0, lt=1.0)]
 
 
 class Simulation(_Model):
-    """Monte Carlo settings: trial count, seed, sampler."""
+    """Monte Carlo settings.
 
-    trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = 10_000
+    Attributes
+    ----------
+    trials : int
+        Trials per run (Sobol rounds up to a power of two).
+    seed : int
+    sampler : {"sobol", "lhs", "mc"}
+        Scrambled Sobol (the default), Latin hypercube or plain Monte Carlo.
+    npv_standard_error_target : float, optional
+        Precision control: keep adding trials until the Monte Carlo standard error of
+        every strategy's mean NPV is at most this [currency], or ``max_trials`` is reached.
+    max_trials : int
+        The cap for precision control [trials].
+    """
+
+    trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = 16_384
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 20_260_101
-    sampler: Literal["mc", "lhs", "sobol"] = "mc"
+    sampler: Literal["mc", "lhs", "sobol"] = "sobol"
+    npv_standard_error_target: Annotated[float, Field(gt=0.0)] | None = None
+    max_trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = MAX_TRIALS
 
 
 class Scenario(_Model):
@@ -373,6 +514,8 @@ class Scenario(_Model):
     benefits: list[Benefit] = []
     adoption: Adoption = Adoption()
     strategies: Annotated[list[Strategy], Field(min_length=1, max_length=12)]
+    risks: Annotated[list[Risk], Field(max_length=50)] = []
+    correlations: Annotated[list[Correlation], Field(max_length=200)] = []
     simulation: Simulation = Simulation()
 
     @field_validator("discount_rate")
@@ -431,7 +574,7 @@ def _duplicates(names: list[str]) -> list[tuple[int, str]]:
 def _cross_field_problems(s: Scenario):
     horizon = s.horizon_months
     for group, items in (("costs", s.costs), ("benefits", s.benefits),
-                         ("strategies", s.strategies)):
+                         ("strategies", s.strategies), ("risks", s.risks)):
         for i, name in _duplicates([item.name for item in items]):
             yield Problem(f"{group}[{i}].name", name,
                           f"the name {name!r} is used twice in {group} — give each a unique name")
@@ -475,6 +618,7 @@ def _cross_field_problems(s: Scenario):
                 yield Problem(f"{where}.phases[{j}].go_live", month,
                               f"go-live month {month} is after the horizon ({horizon} months, "
                               f"0-{horizon - 1}) — use an earlier month or a longer horizon")
+        yield from _gate_problems(where, strategy, horizon)
         dip = strategy.disruption.productivity_dip
         if not (isinstance(dip, float) and dip == 0.0) and strategy.disruption.months > 0:
             dip_used = True
@@ -484,6 +628,85 @@ def _cross_field_problems(s: Scenario):
                       "a strategy has a productivity dip, but the monthly cost of a "
                       f"{s.organisation.unit_label} is 0 — set monthly_cost_per_unit "
                       "(loaded cost per unit per month)")
+    sim = s.simulation
+    if sim.npv_standard_error_target is not None and sim.max_trials < sim.trials:
+        yield Problem("simulation.max_trials", sim.max_trials,
+                      f"the cap is below the first run's {sim.trials:,} trials — raise "
+                      "max_trials or lower trials")
+    yield from _correlation_problems(s)
+
+
+def _gate_problems(where: str, strategy: Strategy, horizon: int):
+    gate = strategy.gate
+    if gate is None:
+        return
+    phases = strategy.phases
+    if len(phases) < 2:
+        yield Problem(f"{where}.gate", gate.months_after_pilot,
+                      "a stage gate needs a phased strategy (a pilot and at least one more "
+                      "phase) — add phases or remove the gate")
+        return
+    month = phases[0].go_live + gate.months_after_pilot
+    if month >= phases[1].go_live:
+        yield Problem(f"{where}.gate.months_after_pilot", gate.months_after_pilot,
+                      f"the gate falls in month {month}, not before the second phase's "
+                      f"go-live (month {phases[1].go_live}) — hold it at most "
+                      f"{phases[1].go_live - phases[0].go_live - 1} months after the pilot, "
+                      "or move the second phase later")
+
+
+def _correlation_problems(s: Scenario):
+    if not s.correlations:
+        return
+    from .correlation import inconsistent_pairs  # late: both import this module
+    from .uncertainty import input_key_index, normalise_key, uncertain_inputs
+
+    inputs = uncertain_inputs(s)
+    index = input_key_index(inputs)
+    seen: dict[tuple[int, int], int] = {}
+    pairs = []
+    for k, corr in enumerate(s.correlations):
+        where = f"correlations[{k}]"
+        columns = []
+        for j, key in enumerate(corr.between):
+            column = index.get(normalise_key(key))
+            if column is None:
+                yield Problem(f"{where}.between[{j}]", key, _unknown_input_hint(key, inputs))
+            columns.append(column)
+        if None in columns:
+            continue
+        a, b = columns
+        if a == b:
+            yield Problem(f"{where}.between", corr.between,
+                          "an input cannot be correlated with itself — name two different "
+                          "inputs")
+            continue
+        pair = (min(a, b), max(a, b))
+        if pair in seen:
+            yield Problem(f"{where}.between", corr.between,
+                          f"this pair is already correlated in correlations[{seen[pair]}] "
+                          "— keep one of them")
+            continue
+        seen[pair] = k
+        pairs.append((a, b, corr.rank))
+    labels = [i.label for i in inputs]
+    for message in inconsistent_pairs(labels, pairs):
+        yield Problem("correlations", None, message)
+
+
+def _unknown_input_hint(key: str, inputs) -> str:
+    import difflib
+
+    labels = [i.label for i in inputs]
+    if not labels:
+        return (f"{key!r} is not an uncertain input — this scenario has none; give a "
+                "distribution to the values you want to correlate")
+    close = difflib.get_close_matches(key, labels, n=1, cutoff=0.5)
+    if close:
+        return f"{key!r} is not an uncertain input — did you mean {close[0]!r}?"
+    shown = ", ".join(repr(x) for x in labels[:8]) + (", ..." if len(labels) > 8 else "")
+    return (f"{key!r} is not an uncertain input (a value given as a distribution) — use "
+            f"one of {shown}")
 
 
 # --- turning pydantic's errors into problems -----------------------------------------------
@@ -494,14 +717,23 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     shape = tuple("#" if isinstance(part, int) else part for part in loc[:-1])
     benefits = {"labour_hours": LabourBenefit, "volume": VolumeBenefit,
                 "revenue": RevenueBenefit, "amount": AmountBenefit}
+    risks = {"cost": CostRisk, "benefit_loss": BenefitLossRisk,
+             "abandonment": AbandonmentRisk}
     if len(shape) == 3 and shape[:2] == ("benefits", "#"):
         return benefits.get(shape[2])
+    if len(shape) == 3 and shape[:2] == ("risks", "#"):
+        return risks.get(shape[2])
     return {
         (): Scenario, ("organisation",): Organisation, ("costs", "#"): CostItem,
         ("adoption",): Adoption, ("strategies", "#"): Strategy,
         ("strategies", "#", "phases", "#"): Phase, ("strategies", "#", "learning"): Learning,
         ("strategies", "#", "disruption"): Disruption, ("simulation",): Simulation,
+        ("strategies", "#", "slip"): Slip, ("strategies", "#", "gate"): Gate,
+        ("correlations", "#"): Correlation,
     }.get(shape)
+
+
+_TAGS = {*(("benefits", k) for k in BENEFIT_KINDS), *(("risks", k) for k in RISK_KINDS)}
 
 
 def _path(loc: tuple) -> str:
@@ -510,7 +742,7 @@ def _path(loc: tuple) -> str:
     for k, part in enumerate(parts):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif k > 0 and parts[0] == "benefits" and part in BENEFIT_KINDS and k == 2:
+        elif k == 2 and (parts[0], part) in _TAGS:
             continue  # the discriminator's tag, not a field
         else:
             out += ("." if out else "") + str(part)
@@ -557,13 +789,14 @@ def _problem(error: dict) -> Problem:
         hint = f" — did you mean {close[0]!r}?" if close else ""
         return Problem(path, value, f"{_describe(value)} is not one of {expected}{hint}")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        kinds = ", ".join(BENEFIT_KINDS)
+        what, options = ("risk", RISK_KINDS) if loc[0] == "risks" else ("benefit", BENEFIT_KINDS)
+        kinds = ", ".join(options)
         if kind == "union_tag_not_found":
-            return Problem(path + ".kind", None, f"a benefit needs kind = one of {kinds} — add it")
-        close = difflib.get_close_matches(str(ctx.get("tag")), BENEFIT_KINDS, n=1)
+            return Problem(path + ".kind", None, f"a {what} needs kind = one of {kinds} — add it")
+        close = difflib.get_close_matches(str(ctx.get("tag")), options, n=1)
         hint = f" — did you mean {close[0]!r}?" if close else ""
         return Problem(path + ".kind", ctx.get("tag"),
-                       f"benefit kind {ctx.get('tag')!r} is not one of {kinds}{hint}")
+                       f"{what} kind {ctx.get('tag')!r} is not one of {kinds}{hint}")
     if kind in ("int_type", "int_from_float", "int_parsing"):
         return Problem(path, value, f"expected a whole number, got {_describe(value)} — "
                                     "write it without quotes or decimals")

@@ -15,18 +15,23 @@ import numpy as np
 import scipy
 
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
-from .engine.metrics import block_metrics, row_percentiles
+from .engine.metrics import block_metrics, present_values, row_percentiles
+from .engine.schedule import actual_go_lives, schedule_groups
 from .errors import Problem, ScenarioError
 from .results import (
     BAND_LEVELS,
+    GATE_FIELDS,
+    METRIC_NAMES,
     Bands,
+    GateResult,
     Manifest,
     Results,
     StrategyResult,
     TrialMetrics,
+    standard_error,
 )
 from .scenario import COST_CATEGORIES, MAX_TRIALS, Scenario
-from .uncertainty import Draws, Sampler, draw
+from .uncertainty import Draws, Sampler, draw, replicate_count
 
 __all__ = ["CHUNK_TRIALS", "simulate", "simulate_point"]
 
@@ -52,34 +57,88 @@ def _trial_count(trials: int, sampler: str) -> tuple[int, str]:
     return rounded, f"sobol: {trials:,} trials rounded up to {rounded:,} (a power of two)"
 
 
-def _run_strategy(scenario: Scenario, index: int, draws: Draws, chunk: int) -> StrategyResult:
-    n_trials, n_months = draws.n_trials, scenario.horizon_months
-    rate = scenario.rate_monthly
-    metrics = {name: np.empty(n_trials) for name in TrialMetrics.__dataclass_fields__}
-    cumulative_store = np.empty((n_months, n_trials), dtype=np.float32)
-    cost_sums: dict[str, np.ndarray] = {}
-    benefit_sums: dict[str, np.ndarray] = {}
-    for start in range(0, n_trials, chunk):
-        stop = min(start + chunk, n_trials)
-        flows = strategy_cash_flows(scenario, index, draws.slice(start, stop))
+class _StrategyRun:
+    """One strategy's per-trial outputs, gathered over chunks, schedule groups and rounds."""
+
+    def __init__(self, scenario: Scenario, index: int):
+        self.scenario = scenario
+        self.index = index
+        self.gated = scenario.strategies[index].gate is not None
+        self.metrics: dict[str, list[np.ndarray]] = {name: [] for name in METRIC_NAMES}
+        self.gate: dict[str, list[np.ndarray]] = {name: [] for name in GATE_FIELDS}
+        self.cumulative: list[np.ndarray] = []
+        self.cost_sums: dict[str, np.ndarray] = {}
+        self.benefit_sums: dict[str, np.ndarray] = {}
+        self.n_trials = 0
+
+    def add(self, draws: Draws, chunk: int) -> None:
+        """Run the trials of one round's ``draws``."""
+        n_trials, n_months = draws.n_trials, self.scenario.horizon_months
+        metrics = {name: np.empty(n_trials) for name in METRIC_NAMES}
+        gate = {"held": np.zeros(n_trials, dtype=bool), "passed": np.ones(n_trials, dtype=bool),
+                "ratio": np.full(n_trials, np.nan), "npv_without_gate": np.empty(n_trials)}
+        store = np.empty((n_months, n_trials), dtype=np.float32)
+        go_lives = actual_go_lives(self.scenario, self.index, draws)
+        for months, trials in schedule_groups(go_lives):
+            whole = len(trials) == n_trials  # one schedule: contiguous slices, no gathering
+            for start in range(0, len(trials), chunk):
+                if whole:
+                    part = slice(start, min(start + chunk, n_trials))
+                    block_draws = draws.slice(part.start, part.stop)
+                else:
+                    part = trials[start:start + chunk]
+                    block_draws = draws.take(part)
+                self._run_block(block_draws, months, part, metrics, gate, store)
+        for name, values in metrics.items():
+            self.metrics[name].append(values)
+        for name, values in gate.items():
+            self.gate[name].append(values)
+        self.cumulative.append(store)
+        self.n_trials += n_trials
+
+    def _run_block(self, draws: Draws, months, part, metrics, gate, store) -> None:
+        rate = self.scenario.rate_monthly
+        flows = strategy_cash_flows(self.scenario, self.index, draws, months)
         block = block_metrics(rate, flows.costs, flows.benefits)
         for name, values in metrics.items():
-            values[start:stop] = block[name]
-        cumulative_store[:, start:stop] = block["cumulative"]
-        for target, sums in ((cost_sums, flows.cost_sums_by_category),
-                             (benefit_sums, flows.benefit_sums_by_item)):
+            values[part] = block[name]
+        store[:, part] = block["cumulative"]
+        if flows.gate is not None:
+            without = block["npv"].copy()
+            pv_costs, pv_benefits = present_values(rate, flows.gate.costs_without,
+                                                   flows.gate.benefits_without)
+            without[flows.gate.failed] = pv_benefits - pv_costs
+            gate["npv_without_gate"][part] = without
+            for name in ("held", "passed", "ratio"):
+                gate[name][part] = getattr(flows.gate, name)
+        else:
+            gate["npv_without_gate"][part] = block["npv"]
+        for target, sums in ((self.cost_sums, flows.cost_sums_by_category),
+                             (self.benefit_sums, flows.benefit_sums_by_item)):
             for key, value in sums.items():
                 target[key] = target[key] + value if key in target else value.copy()
-    levels = np.array(BAND_LEVELS)
-    bands = row_percentiles(cumulative_store, levels)
-    order = [c for c in CATEGORY_ORDER if c in cost_sums]
-    return StrategyResult(
-        name=scenario.strategies[index].name,
-        metrics=TrialMetrics(**metrics),
-        cumulative_cash=Bands(levels, bands),
-        mean_costs_by_category={c: cost_sums[c] / n_trials for c in order},
-        mean_benefits_by_item={k: v / n_trials for k, v in benefit_sums.items()},
-    )
+
+    def npv(self) -> np.ndarray:
+        return np.concatenate(self.metrics["npv"])
+
+    def result(self, replicate_starts: tuple[int, ...]) -> StrategyResult:
+        n = self.n_trials
+        store = self.cumulative[0] if len(self.cumulative) == 1 else np.concatenate(
+            self.cumulative, axis=1)
+        levels = np.array(BAND_LEVELS)
+        order = [c for c in CATEGORY_ORDER if c in self.cost_sums]
+        gate = None
+        if self.gated:
+            gate = GateResult(**{name: np.concatenate(v) for name, v in self.gate.items()})
+        return StrategyResult(
+            name=self.scenario.strategies[self.index].name,
+            metrics=TrialMetrics(**{k: np.concatenate(v) for k, v in self.metrics.items()}),
+            cumulative_cash=Bands(levels, row_percentiles(store, levels)),
+            mean_costs_by_category={c: self.cost_sums[c] / n for c in order},
+            mean_benefits_by_item={k: v / n for k, v in self.benefit_sums.items()},
+            gate=gate,
+            replicate_starts=replicate_starts,
+        )
 
 
 def simulate(
@@ -88,6 +147,7 @@ def simulate(
     seed: int | None = None,
     sampler: Sampler | None = None,
     *,
+    precision: float | None = None,
     chunk_trials: int = CHUNK_TRIALS,
 ) -> Results:
     """Run the Monte Carlo simulation of every strategy on the same draws.
@@ -101,7 +161,13 @@ def simulate(
     seed : int, optional
         Seed of the random generator (default: the scenario's). Same seed, same numbers.
     sampler : {"mc", "lhs", "sobol"}, optional
-        Default: the scenario's ``simulation.sampler``.
+        Default: the scenario's ``simulation.sampler`` (``sobol`` unless set). Sobol and
+        LHS runs are drawn as independent replicates so their standard errors are honest.
+    precision : float, optional
+        Target standard error of every strategy's mean NPV [currency] (default: the
+        scenario's ``simulation.npv_standard_error_target``): after the first
+        ``trials``, more trials are added in rounds until it is met or
+        ``simulation.max_trials`` is reached. The manifest says which.
 
     Returns
     -------
@@ -115,7 +181,7 @@ def simulate(
     ...                "amount": {"pert": [800, 1000, 1500]}}],
     ...     "benefits": [{"name": "Saving", "kind": "amount", "amount_per_month": 100}],
     ...     "strategies": [{"name": "All", "phases": [{"share": 1, "go_live": 1}]}]})
-    >>> r = simulate(s, trials=1000, seed=1)
+    >>> r = simulate(s, trials=1000, seed=1, sampler="mc")
     >>> r.manifest.trials, r["All"].metrics.npv.shape
     (1000, (1000,))
     """
@@ -126,33 +192,73 @@ def simulate(
                                                           f"and {MAX_TRIALS:,} — use fewer")])
     seed = settings.seed if seed is None else int(seed)
     sampler = settings.sampler if sampler is None else sampler
+    target = settings.npv_standard_error_target if precision is None else float(precision)
     n_trials, note = _trial_count(requested, sampler)
+    replicates = replicate_count(n_trials, sampler)
+    runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
+    starts: list[int] = []
+    round_trials, round_replicates, rounds = n_trials, replicates, 0
     rng = np.random.default_rng(seed)
-    draws = draw(scenario, n_trials, sampler=sampler, rng=rng)
-    manifest = _manifest(scenario, n_trials, requested, seed, sampler, point=False, note=note)
-    return _run(scenario, draws, manifest, chunk_trials)
+    while round_trials > 0:
+        draws = draw(scenario, round_trials, sampler=sampler, rng=rng,
+                     replicates=round_replicates)
+        starts += [runs[0].n_trials + s for s in draws.replicate_starts]
+        for run in runs:
+            run.add(draws, chunk_trials)
+        rounds += 1
+        if target is None:
+            break
+        round_trials, round_replicates = _next_round(runs, tuple(starts), target,
+                                                     settings.max_trials, n_trials // replicates,
+                                                     sampler)
+        rng = np.random.default_rng([seed, rounds])
+    total = runs[0].n_trials
+    if target is not None:
+        worst = max(standard_error(run.npv(), tuple(starts)) for run in runs)
+        reached = "reached" if worst <= target else f"not reached at the cap of {total:,} trials"
+        note = "; ".join(x for x in (note, f"precision: standard error of mean NPV "
+                                           f"{worst:,.0f} against a target of {target:,.0f}, "
+                                           f"{reached} ({rounds} round(s))") if x)
+    manifest = _manifest(scenario, total, requested, seed, sampler, point=False, note=note,
+                         replicates=len(starts))
+    strategies = tuple(run.result(tuple(starts)) for run in runs)
+    return Results(scenario=scenario, manifest=manifest, strategies=strategies)
+
+
+def _next_round(runs: list[_StrategyRun], starts: tuple[int, ...], target: float,
+                cap: int, block: int, sampler: str) -> tuple[int, int]:
+    """Trials and replicates of the next precision round (0 when done): enough for the
+    worst strategy's standard error to reach ``target`` if it falls as ``1/sqrt(n)``,
+    in whole replicates of ``block`` trials, within ``cap``."""
+    total = runs[0].n_trials
+    worst = max(standard_error(run.npv(), starts) for run in runs)
+    if not worst > target or total >= cap:
+        return 0, 0
+    wanted = total * (worst / target) ** 2 * 1.1 - total
+    more = min(math.ceil(wanted / block) * block, (cap - total) // block * block)
+    if more <= 0:
+        return 0, 0
+    return more, (1 if sampler == "mc" else more // block)
 
 
 def simulate_point(scenario: Scenario) -> Results:
     """The deterministic run: one trial with every input at its point value
-    (``likely`` for three-point estimates, the median otherwise)."""
-    draws = Draws.point(scenario)
-    manifest = _manifest(scenario, 1, 1, 0, "point", point=True, note="")
-    return _run(scenario, draws, manifest, CHUNK_TRIALS)
+    (``likely`` for three-point estimates, the median otherwise), no risk event, gates
+    measured exactly, no slip beyond the point value's."""
+    runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
+    for run in runs:
+        run.add(Draws.point(scenario), CHUNK_TRIALS)
+    manifest = _manifest(scenario, 1, 1, 0, "point", point=True, note="", replicates=1)
+    return Results(scenario=scenario, manifest=manifest,
+                   strategies=tuple(run.result((0,)) for run in runs))
 
 
 def _manifest(scenario: Scenario, n_trials: int, requested: int, seed: int, sampler: str,
-              *, point: bool, note: str) -> Manifest:
+              *, point: bool, note: str, replicates: int) -> Manifest:
     return Manifest(
         trials=n_trials, trials_requested=requested, seed=seed, sampler=sampler, point=point,
         scenario_name=scenario.name, scenario_hash=scenario.content_hash(),
         horizon_months=scenario.horizon_months, package_version=_package_version(),
         numpy_version=np.__version__, scipy_version=scipy.__version__, note=note,
+        replicates=replicates,
     )
-
-
-def _run(scenario: Scenario, draws: Draws, manifest: Manifest, chunk: int) -> Results:
-    strategies = tuple(
-        _run_strategy(scenario, index, draws, chunk) for index in range(len(scenario.strategies))
-    )
-    return Results(scenario=scenario, manifest=manifest, strategies=strategies)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
+from scipy.special import ndtri
 from scipy.stats import qmc
 
 from .distributions import Distribution
@@ -24,9 +25,13 @@ __all__ = [
     "Draws",
     "Path",
     "UncertainInput",
+    "correlated_columns",
     "draw",
     "format_path",
+    "input_key_index",
+    "normalise_key",
     "numeric_fields",
+    "replicate_count",
     "uncertain_inputs",
     "uniform_design",
 ]
@@ -84,15 +89,34 @@ class UncertainInput:
 
 
 def _label(scenario: Scenario, path: Path) -> str:
+    """``"CRM integration: amount"``, ``"Pilot: slip months"``, ``"adoption: ceiling"``."""
     node: Any = scenario
-    names = []
-    for part in path[:-1]:
+    named_at = -1
+    name = ""
+    for k, part in enumerate(path[:-1]):
         node = node[part] if isinstance(part, int) else getattr(node, part)
-        item_name = getattr(node, "name", None)
-        if isinstance(part, int) and item_name:
-            names.append(item_name)
-    field = str(path[-1]).replace("_", " ")
-    return f"{names[-1]}: {field}" if names else f"{path[0]}: {field}".replace("_", " ")
+        if isinstance(part, int) and getattr(node, "name", None):
+            named_at, name = k, node.name
+    if named_at < 0:
+        return f"{path[0]}: {' '.join(str(p) for p in path[1:])}".replace("_", " ")
+    rest = " ".join(str(p) for p in path[named_at + 1:]).replace("_", " ")
+    return f"{name}: {rest}"
+
+
+def normalise_key(text: str) -> str:
+    """The form in which input labels and paths are matched (case, ``_`` and spaces)."""
+    return " ".join(text.replace("_", " ").casefold().split())
+
+
+def input_key_index(inputs: list[UncertainInput]) -> dict[str, int]:
+    """Map each input's normalised path, and its label where unique, to its column."""
+    index: dict[str, int] = {}
+    labels = [normalise_key(i.label) for i in inputs]
+    for column, (item, label) in enumerate(zip(inputs, labels, strict=True)):
+        index[normalise_key(item.key)] = column
+        if labels.count(label) == 1:
+            index.setdefault(label, column)
+    return index
 
 
 def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
@@ -104,11 +128,39 @@ def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
     ]
 
 
-def uniform_design(n: int, d: int, *, sampler: Sampler, rng: np.random.Generator) -> np.ndarray:
+def replicate_count(n_trials: int, sampler: Sampler) -> int:
+    """How many independent replicates (scrambles) a run of ``n_trials`` is drawn as.
+
+    Sobol and LHS points are not independent, so the textbook ``sd / sqrt(n)`` does not
+    measure their error; drawing the run as ``R`` independent randomised replicates and
+    taking the spread of the replicate means does. ``mc`` trials are independent: one
+    replicate, and the textbook formula. At least 64 points go into each replicate.
+
+    Examples
+    --------
+    >>> replicate_count(16_384, "sobol"), replicate_count(256, "lhs"), replicate_count(99, "mc")
+    (16, 4, 1)
+    """
+    if sampler == "mc":
+        return 1
+    for count in (16, 8, 4, 2):
+        if n_trials >= 64 * count:
+            return count
+    return 1
+
+
+def _block_sizes(n: int, blocks: int) -> list[int]:
+    return [len(part) for part in np.array_split(np.arange(n), blocks)]
+
+
+def uniform_design(n: int, d: int, *, sampler: Sampler, rng: np.random.Generator,
+                   replicates: int = 1) -> np.ndarray:
     """Uniforms of shape ``(n, d)`` in ``[U_EPS, 1 - U_EPS]``.
 
     ``mc``: independent uniforms; ``lhs``: Latin hypercube; ``sobol``: scrambled Sobol
-    (``n`` should be a power of two). All from ``rng``.
+    (``n / replicates`` should be a power of two). With ``replicates > 1`` the rows are
+    that many independent designs one after the other (contiguous blocks of near-equal
+    size). All from ``rng``.
 
     Examples
     --------
@@ -116,17 +168,18 @@ def uniform_design(n: int, d: int, *, sampler: Sampler, rng: np.random.Generator
     >>> u.shape, bool(((u > 0) & (u < 1)).all())
     ((8, 3), True)
     """
+    if sampler not in ("mc", "lhs", "sobol"):
+        raise ValueError(f"unknown sampler {sampler!r} — use 'mc', 'lhs' or 'sobol'")
     if d == 0:
         return np.empty((n, 0))
     if sampler == "mc":
         u = rng.random((n, d))
-    elif sampler == "lhs":
-        u = qmc.LatinHypercube(d, rng=rng).random(n)
-    elif sampler == "sobol":
-        u = qmc.Sobol(d, scramble=True, rng=rng).random(n)
     else:
-        raise ValueError(f"unknown sampler {sampler!r} — use 'mc', 'lhs' or 'sobol'")
-    return np.clip(u, U_EPS, 1.0 - U_EPS)
+        engine = qmc.LatinHypercube if sampler == "lhs" else qmc.Sobol
+        options = {} if sampler == "lhs" else {"scramble": True}
+        u = np.concatenate([engine(d, rng=rng, **options).random(size)
+                            for size in _block_sizes(n, replicates)])
+    return np.clip(u, U_EPS, 1.0 - U_EPS, out=u)
 
 
 @dataclass(frozen=True)
@@ -134,11 +187,18 @@ class Draws:
     """The value of every uncertain-typed field, for ``n_trials`` trials.
 
     ``values[path]`` is an array of shape ``(n_trials,)`` for an input that varies, or a
-    float for one that does not (it broadcasts).
+    float for one that does not (it broadcasts). Besides the scenario's fields it holds
+    the run's auxiliary draws, under paths with a component starting with ``@``: the
+    months of risk events (``("risks", k, "@month", j)``: month of the ``j``-th
+    occurrence, ``horizon_months`` when none), the impacts of repeated occurrences
+    (``("risks", k, "@cost", j)``, ``j >= 1``) and standard-normal gate measurement errors
+    (``("strategies", i, "gate", "@z")``). ``replicate_starts`` are the first trials of
+    the independent replicates of the design (``[0]`` for plain Monte Carlo).
     """
 
     n_trials: int
     values: Mapping[Path, np.ndarray | float]
+    replicate_starts: tuple[int, ...] = (0,)
 
     def __getitem__(self, path: Path) -> np.ndarray | float:
         return self.values[path]
@@ -152,31 +212,125 @@ class Draws:
                   for k, v in self.values.items()}
         return Draws(min(stop, self.n_trials) - start, values)
 
+    def take(self, trials: np.ndarray) -> Draws:
+        """The trials at the indices ``trials`` (for runs grouped by schedule)."""
+        values = {k: (v[trials] if isinstance(v, np.ndarray) else v)
+                  for k, v in self.values.items()}
+        return Draws(len(trials), values)
+
     def trial(self, i: int) -> dict[Path, float]:
         """Plain floats of trial ``i`` (for the per-trial reference model)."""
         return {k: float(v[i]) if isinstance(v, np.ndarray) else float(v)
                 for k, v in self.values.items()}
 
+    def occurrences(self, risk_index: int) -> int:
+        """How many occurrence slots risk ``risk_index`` has (0 without a draw)."""
+        count = 0
+        while ("risks", risk_index, "@month", count) in self.values:
+            count += 1
+        return count
+
     @classmethod
     def point(cls, scenario: Scenario) -> Draws:
-        """One trial at the point values (``likely`` or the median)."""
+        """One trial at the point values (``likely`` or the median); no risk event
+        happens and gates are measured exactly."""
         values = {path: (value.point() if isinstance(value, Distribution) else float(value))
                   for path, value in numeric_fields(scenario)}
         return cls(1, values)
 
 
+def _auxiliary_columns(scenario: Scenario) -> list[Path]:
+    columns: list[Path] = [("risks", k, "@month", 0) for k in range(len(scenario.risks))]
+    columns += [("strategies", i, "gate", "@z") for i, strategy in enumerate(scenario.strategies)
+                if strategy.gate is not None and strategy.gate.noise > 0]
+    return columns
+
+
+def correlated_columns(scenario: Scenario,
+                       inputs: list[UncertainInput]) -> tuple[list[int], list[tuple]]:
+    """The design columns in the scenario's correlations, and the pairs re-indexed to them.
+
+    Returns ``(columns, pairs)``: ``pairs`` holds ``(i, j, rank)`` with ``i, j`` positions
+    in ``columns``.
+    """
+    index = input_key_index(inputs)
+    raw = [(index[normalise_key(c.between[0])], index[normalise_key(c.between[1])], c.rank)
+           for c in scenario.correlations]
+    columns = sorted({c for a, b, _ in raw for c in (a, b)})
+    where = {c: k for k, c in enumerate(columns)}
+    return columns, [(where[a], where[b], rank) for a, b, rank in raw]
+
+
+def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
+                      rng: np.random.Generator) -> None:
+    """Months of every risk event (and fresh impacts for repeats), in place in ``values``.
+
+    Per month an event happens with ``p_m = 1 - (1 - p_year) ** (1/12)``, independently
+    of other months, so the wait until the next one is geometric: the first from the
+    design's uniform, later ones (cost and benefit-loss risks recur; abandonment does
+    not) from ``rng``.
+    """
+    horizon = scenario.horizon_months
+    for k, risk in enumerate(scenario.risks):
+        p_year = np.broadcast_to(np.asarray(values[("risks", k, "probability_per_year")]), (n,))
+        with np.errstate(divide="ignore"):
+            log_stay = np.log1p(-(1.0 - (1.0 - p_year) ** (1.0 / 12.0)))  # log(1 - p_m) <= 0
+
+        def wait(u: np.ndarray, log_stay: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                months = np.floor(np.log(u) / log_stay)
+            return np.where(log_stay < 0, np.minimum(months, horizon), horizon)
+
+        first = wait(values.pop(("risks", k, "@month", 0)), log_stay).astype(np.int64)
+        values[("risks", k, "@month", 0)] = first
+        if risk.kind == "abandonment":
+            continue
+        fields = [name for name in ("cost", "loss", "months")
+                  if isinstance(getattr(risk, name, None), Distribution)]
+        previous, j = first, 1
+        while (active := np.flatnonzero(previous < horizon)).size:
+            u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
+            month = np.full(n, horizon, dtype=np.int64)
+            month[active] = np.minimum(previous[active] + 1 + wait(u, log_stay[active]), horizon)
+            if not (month < horizon).any():
+                break
+            values[("risks", k, "@month", j)] = month
+            for name in fields:
+                fresh = np.zeros(n)
+                u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
+                fresh[active] = getattr(risk, name).ppf(u)
+                values[("risks", k, "@" + name, j)] = fresh
+            previous, j = month, j + 1
+
+
 def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
-         rng: np.random.Generator) -> Draws:
-    """Sample every uncertain input ``n_trials`` times from one uniform design."""
-    inputs = {i.path: i for i in uncertain_inputs(scenario)}
-    u = uniform_design(n_trials, len(inputs), sampler=sampler, rng=rng)
-    columns = {path: k for k, path in enumerate(inputs)}
-    values: dict[Path, np.ndarray | float] = {}
+         rng: np.random.Generator, replicates: int = 1) -> Draws:
+    """Sample every uncertain input ``n_trials`` times from one uniform design.
+
+    Column ``k`` of the design belongs to the ``k``-th uncertain input (file order), then
+    come the auxiliary columns (risk event timing, gate measurement errors). Correlated
+    inputs go through the Gaussian copula before their inverse CDFs.
+    """
+    from .correlation import apply_copula, correlation_matrix
+
+    inputs = uncertain_inputs(scenario)
+    auxiliary = _auxiliary_columns(scenario)
+    u = uniform_design(n_trials, len(inputs) + len(auxiliary), sampler=sampler, rng=rng,
+                       replicates=replicates)
+    if scenario.correlations:
+        columns, pairs = correlated_columns(scenario, inputs)
+        u[:, columns] = apply_copula(u[:, columns], correlation_matrix(len(columns), pairs))
+    columns = {item.path: k for k, item in enumerate(inputs)}
+    values: dict[Path, Any] = {}
     for path, value in numeric_fields(scenario):
         if path in columns:
-            values[path] = inputs[path].distribution.ppf(u[:, columns[path]])
+            values[path] = inputs[columns[path]].distribution.ppf(u[:, columns[path]])
         elif isinstance(value, Distribution):
             values[path] = value.point()
         else:
             values[path] = float(value)
-    return Draws(n_trials, values)
+    for k, path in enumerate(auxiliary, start=len(inputs)):
+        values[path] = ndtri(u[:, k]) if path[-1] == "@z" else u[:, k].copy()
+    _risk_occurrences(scenario, values, n_trials, rng)
+    starts = np.cumsum([0, *_block_sizes(n_trials, replicates)[:-1]])
+    return Draws(n_trials, values, tuple(int(x) for x in starts))

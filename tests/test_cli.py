@@ -21,10 +21,13 @@ from costmodel.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
-STAT_KEYS = {"mean", "sd", "p5", "p10", "p50", "p90", "p95"}
+STAT_KEYS = {"mean", "sd", "p5", "p10", "p50", "p90", "p95", "mean_se"}
 STAT_METRICS = ("npv", "irr_annual", "roi", "payback_months", "discounted_payback_months",
                 "peak_funding_need", "total_cost")
 PROBABILITIES = ("prob_npv_positive", "prob_payback_within_horizon")
+ERRORS = ("prob_npv_positive_se", "prob_payback_within_horizon_se")
+COMPARISON_KEYS = {"a", "b", "mean_delta_npv", "se", "prob_a_beats_b", "prob_se", "p5", "p50",
+                   "p95"}
 
 
 def strict_json(text: str):
@@ -46,7 +49,7 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 
 
 def check_shape(document, scenario):
-    assert set(document) == {"scenario", "manifest", "strategies"}
+    assert set(document) == {"scenario", "manifest", "strategies", "comparisons"}
     assert document["scenario"] == {"name": scenario.name, "hash": scenario.content_hash()}
     assert isinstance(document["manifest"], dict)
     strategies = document["strategies"]
@@ -57,13 +60,26 @@ def check_shape(document, scenario):
         for key in PROBABILITIES:
             p = summary[key]
             assert isinstance(p, float) and 0.0 <= p <= 1.0, (name, key, p)
-        # every other entry is a summary statistic with exactly the seven keys
+        for key in ERRORS:  # a standard error, or None for a one-trial run
+            assert summary[key] is None or summary[key] >= 0.0, (name, key)
+        assert isinstance(summary["npv_expected_shortfall"], float)
+        assert summary["npv_expected_shortfall"] <= summary["npv"]["p5"] + 1e-6
+        gated = next(s for s in scenario.strategies if s.name == name).gate is not None
+        assert ("gate" in summary) == gated
+        # every other entry is a summary statistic with exactly the eight keys
         for key, stat in summary.items():
-            if key in PROBABILITIES:
+            if key in (*PROBABILITIES, *ERRORS, "npv_expected_shortfall", "gate"):
                 continue
             assert isinstance(stat, dict) and set(stat) == STAT_KEYS, (name, key)
             for value in stat.values():
                 assert value is None or (isinstance(value, float) and math.isfinite(value))
+    names = [s.name for s in scenario.strategies]
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    assert [(c["a"], c["b"]) for c in document["comparisons"]] == pairs
+    for comparison in document["comparisons"]:
+        assert set(comparison) == COMPARISON_KEYS
+        assert 0.0 <= comparison["prob_a_beats_b"] <= 1.0
+        assert comparison["p5"] <= comparison["p50"] <= comparison["p95"]
 
 
 # --- run --json -----------------------------------------------------------------------------
@@ -77,7 +93,9 @@ def test_run_json_prints_one_valid_object(capsys, path):
     scenario = load_scenario(path)
     check_shape(document, scenario)
     manifest = document["manifest"]
-    assert (manifest["trials"], manifest["seed"], manifest["sampler"]) == (500, 3, "mc")
+    sampler = scenario.simulation.sampler
+    trials = 512 if sampler == "sobol" else 500  # Sobol rounds up to a power of two
+    assert (manifest["trials"], manifest["seed"], manifest["sampler"]) == (trials, 3, sampler)
     assert manifest["scenario_hash"] == scenario.content_hash()
     # the same numbers as the library with the same trials and seed
     results = simulate(scenario, trials=500, seed=3)

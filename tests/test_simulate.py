@@ -26,7 +26,8 @@ from scipy import stats
 from costmodel import load_scenario, parse_scenario, simulate, simulate_point
 from costmodel.engine import strategy_cash_flows
 from costmodel.results import BAND_LEVELS, METRIC_NAMES, SUMMARY_LEVELS
-from costmodel.uncertainty import draw, uncertain_inputs
+from costmodel.engine.schedule import actual_go_lives, schedule_groups
+from costmodel.uncertainty import draw, replicate_count, uncertain_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -44,11 +45,16 @@ def run(request):
 def engine_flows(scenario, trials, seed, sampler):
     """The engine's flows on the draws ``simulate`` makes for ``seed``/``sampler``:
     trials-first ``(costs, benefits)`` per strategy."""
-    draws = draw(scenario, trials, sampler=sampler, rng=np.random.default_rng(seed))
+    draws = draw(scenario, trials, sampler=sampler, rng=np.random.default_rng(seed),
+                 replicates=replicate_count(trials, sampler))
     out = []
     for k in range(len(scenario.strategies)):
-        flows = strategy_cash_flows(scenario, k, draws)
-        out.append((flows.costs.T, flows.benefits.T))
+        costs = np.empty((scenario.horizon_months, trials))  # month-major, as the engine
+        benefits = np.empty_like(costs)
+        for months, idx in schedule_groups(actual_go_lives(scenario, k, draws)):
+            flows = strategy_cash_flows(scenario, k, draws.take(idx), months)
+            costs[:, idx], benefits[:, idx] = flows.costs, flows.benefits
+        out.append((costs.T, benefits.T))
     return out
 
 
@@ -141,7 +147,16 @@ FORMS = {"pert", "triangular", "uniform", "range90", "normal", "beta"}
 
 
 def without_spread(data):
-    """``data`` with every distribution replaced by its point value."""
+    """``data`` with every distribution replaced by its point value, no correlations, no
+    risk event (probability 0) and gates measured exactly: the point run's assumptions."""
+    if isinstance(data, dict) and "strategies" in data:
+        data = copy.deepcopy(data)
+        data.pop("correlations", None)
+        for risk in data.get("risks", []):
+            risk["probability_per_year"] = 0.0
+        for strategy in data["strategies"]:
+            if "gate" in strategy:
+                strategy["gate"]["noise"] = 0.0
     if isinstance(data, dict):
         if len(data) == 1 and next(iter(data)) in FORMS:
             return point_value(data)
@@ -194,6 +209,7 @@ def test_zero_spread_equals_the_point_run(source):
 
 def test_one_phase_equals_all_at_once():
     data = load_scenario(EXAMPLE).to_data()
+    data.pop("correlations")  # they name the example's strategies
     all_at_once = {"name": "All at once", "phases": [{"share": 1.0, "go_live": 4}],
                    "lead_time_months": 3,
                    "disruption": {"productivity_dip": 0.12, "months": 2}}

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario import CostItem, Scenario
+from ..scenario import CostItem, Gate, Scenario
 from ..uncertainty import Draws
 from .flows import FlowAccumulator
+from .risks import RiskBlock
 from .rollout import (
-    deployed_share,
     effective_use,
     lead_window,
     month_indicator,
@@ -25,10 +25,36 @@ from .rollout import (
     yearly_indicator,
 )
 
-__all__ = ["DISRUPTION_CATEGORY", "StrategyFlows", "strategy_cash_flows"]
+__all__ = ["DISRUPTION_CATEGORY", "GateBlock", "StrategyFlows", "strategy_cash_flows"]
 
 #: The cost category under which the productivity dip is reported.
 DISRUPTION_CATEGORY = "productivity_dip"
+
+
+@dataclass(frozen=True)
+class GateBlock:
+    """What a stage gate did in a block of trials.
+
+    Attributes
+    ----------
+    held : ndarray of bool, shape (n,)
+        The gate was held (within the horizon, project not abandoned before it).
+    passed : ndarray of bool, shape (n,)
+        The rollout went on (``True`` where the gate was not held).
+    ratio : ndarray, shape (n,)
+        The measured run-rate benefit/cost ratio (``nan`` where not held) [ratio].
+    failed : ndarray of int
+        Indices of the trials where it failed.
+    costs_without, benefits_without : ndarray, shape (n_months, len(failed))
+        Those trials' flows had the rollout gone on (the strategy without its gate).
+    """
+
+    held: np.ndarray
+    passed: np.ndarray
+    ratio: np.ndarray
+    failed: np.ndarray
+    costs_without: np.ndarray
+    benefits_without: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -43,12 +69,30 @@ class StrategyFlows:
         Sum over the block's trials of each category's costs, shape ``(n_months,)``.
     benefit_sums_by_item : dict[str, ndarray]
         Sum over the block's trials of each benefit item, shape ``(n_months,)``.
+    gate : GateBlock or None
+        The stage gate's outcome, for a strategy with a gate.
     """
 
     costs: np.ndarray
     benefits: np.ndarray
     cost_sums_by_category: dict[str, np.ndarray]
     benefit_sums_by_item: dict[str, np.ndarray]
+    gate: GateBlock | None = None
+
+
+@dataclass
+class _Parts:
+    """The strategy's flows in two groups, kept apart so a failed gate can cancel the
+    later phases: ``base`` (fixed items and the pilot, phase 0) and ``later`` (phases 1+).
+    """
+
+    costs_base: FlowAccumulator
+    costs_later: FlowAccumulator
+    benefits_base: FlowAccumulator
+    benefits_later: FlowAccumulator
+
+    def cost_group(self, phase: int) -> FlowAccumulator:
+        return self.costs_base if phase == 0 else self.costs_later
 
 
 def _step_factor(n_months: int, yearly_rate) -> np.ndarray:
@@ -66,8 +110,10 @@ def _times(profile: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return profile * factor
 
 
-def _add_cost(acc: FlowAccumulator, scenario: Scenario, strategy_index: int, draws: Draws,
-              index: int, item: CostItem) -> None:
+def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Draws,
+              index: int, item: CostItem, go_lives: list[int]) -> None:
+    """Add cost item ``index``; ``go_lives`` are the actual go-live months (one-time costs
+    keep the planned lead windows)."""
     strategy = scenario.strategies[strategy_index]
     n_months = scenario.horizon_months
     path = ("costs", index)
@@ -75,41 +121,57 @@ def _add_cost(acc: FlowAccumulator, scenario: Scenario, strategy_index: int, dra
     escalation = _step_factor(n_months, draws[(*path, "escalation")])
     units = float(scenario.organisation.units)
     shares = [p.share for p in strategy.phases]
-    go_lives = [p.go_live for p in strategy.phases]
-    first = item.start_month if item.start_month is not None else go_lives[0]
+    planned = [p.go_live for p in strategy.phases]
+    first = item.start_month if item.start_month is not None else planned[0]
     per = {"fixed": 1.0, "per_unit": units,
            "per_user": units * draws[("organisation", "users_per_unit")]}
     label = item.category
 
-    def add(profile: np.ndarray, coefficient, scaled_by_use: bool = False) -> None:
-        acc.add(label, _times(profile, escalation), coefficient, scaled_by_use=scaled_by_use)
+    def add(group: FlowAccumulator, profile: np.ndarray, coefficient, *, running=None,
+            scaled_by_use: bool = False) -> None:
+        escalated = None if running is None else _times(running, escalation)
+        group.add(label, _times(profile, escalation), coefficient, scaled_by_use=scaled_by_use,
+                  running=escalated)
 
+    base = parts.costs_base
+    pilot_share = shares[0]  # a gate charges the pilot its share of fixed running costs
     if item.kind == "one_time":
         if item.basis == "fixed":
             if item.start_month is not None:
-                add(month_indicator(n_months, first, first + 1), amount)
+                add(base, month_indicator(n_months, first, first + 1), amount)
             else:
-                add(lead_window(n_months, go_lives[0], strategy.lead_time_months), amount)
+                add(base, lead_window(n_months, planned[0], strategy.lead_time_months), amount)
             return
         rate = draws[("strategies", strategy_index, "learning", "cost_learning_rate")]
         multipliers = wright_multipliers(shares, rate)
-        for share, go_live, multiplier in zip(shares, go_lives, multipliers, strict=True):
+        for p, (share, go_live) in enumerate(zip(shares, planned, strict=True)):
             window = lead_window(n_months, go_live, strategy.lead_time_months)
-            add(window, amount * per[item.basis] * share * multiplier)
+            add(parts.cost_group(p), window, amount * per[item.basis] * share * multipliers[p])
     elif item.kind == "monthly":
         if item.basis == "fixed":
-            add(month_indicator(n_months, first), amount)
+            profile = month_indicator(n_months, first)
+            add(base, profile, amount, running=profile * pilot_share)
         elif item.basis == "per_usage":
             usage = draws[(*path, "usage_per_unit")]
-            add(np.ones(n_months), amount * usage * units, scaled_by_use=True)
+            ones = np.ones(n_months)
+            for group in (base, parts.costs_later):
+                if group.use is None:
+                    continue
+                add(group, ones, amount * usage * units, running=ones, scaled_by_use=True)
         else:
-            add(deployed_share(n_months, shares, go_lives), amount * per[item.basis])
-    else:  # yearly
+            for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True)):
+                profile = month_indicator(n_months, go_live)
+                add(parts.cost_group(p), profile, amount * per[item.basis] * share,
+                    running=profile)
+    else:  # yearly: the running cost is a twelfth a month
         if item.basis == "fixed":
-            add(yearly_indicator(n_months, first), amount)
+            add(base, yearly_indicator(n_months, first), amount,
+                running=month_indicator(n_months, first) * (pilot_share / 12.0))
         else:
-            for share, go_live in zip(shares, go_lives, strict=True):
-                add(yearly_indicator(n_months, go_live), amount * per[item.basis] * share)
+            for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True)):
+                add(parts.cost_group(p), yearly_indicator(n_months, go_live),
+                    amount * per[item.basis] * share,
+                    running=month_indicator(n_months, go_live) / 12.0)
 
 
 def _benefit_value(scenario: Scenario, draws: Draws, index: int, kind: str):
@@ -127,9 +189,156 @@ def _benefit_value(scenario: Scenario, draws: Draws, index: int, kind: str):
     return get("amount_per_month")
 
 
-def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws) -> StrategyFlows:
+def _merge(target: dict[str, np.ndarray], sums: dict[str, np.ndarray], sign: float = 1.0):
+    for key, value in sums.items():
+        target[key] = target[key] + sign * value if key in target else sign * value
+
+
+def _deployed_at(month: np.ndarray, shares: list[float], go_lives: list[int],
+                 stops: list[np.ndarray]) -> np.ndarray:
+    """Share deployed in ``month`` (per trial), phase ``p`` counting from its go-live
+    until ``stops[p]``."""
+    out = np.zeros(month.shape)
+    for share, go_live, stop in zip(shares, go_lives, stops, strict=True):
+        out += share * ((go_live <= month) & (month < stop))
+    return out
+
+
+def _keep(stop: np.ndarray, n_months: int) -> np.ndarray:
+    """``1.0`` in the months before ``stop`` (per column), else ``0.0``: ``(n_months, k)``."""
+    return (np.arange(n_months)[:, None] < stop[None, :]).astype(float)
+
+
+def _correct_sums(target: dict[str, np.ndarray], acc: FlowAccumulator, trials: np.ndarray,
+                  keep: np.ndarray) -> None:
+    """Correct ``acc``'s per-label sums for the trials at ``trials`` whose cells are
+    multiplied by ``keep`` ``(n_months, k)`` (only cells that change are visited)."""
+    months, columns = np.nonzero(keep != 1.0)
+    if months.size and not acc.empty:
+        _merge(target, acc.entry_sums_by_label(months, trials[columns],
+                                               keep[months, columns] - 1.0))
+
+
+def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, shares: list[float],
+                   go_lives: list[int], costs_stop: np.ndarray, phase_stops: list[np.ndarray],
+                   sums: dict[str, np.ndarray] | None) -> None:
+    """Add the incident costs of the trials at ``trials`` to ``costs`` ``(n_months, k)``:
+    only while the project's costs run; times the share deployed when the risk says so."""
+    n_months = costs.shape[0]
+    columns = np.arange(len(trials))
+    for incident in risk.incidents:
+        when = incident.month[trials]
+        amount = incident.cost[trials].copy()
+        if incident.scales_with_deployment:
+            amount *= _deployed_at(when, shares, go_lives, phase_stops)
+        happens = (when < costs_stop) & (amount != 0)
+        if not happens.any():
+            continue
+        np.add.at(costs, (when[happens], columns[happens]), amount[happens])
+        if sums is not None:
+            _merge(sums, {incident.category: np.bincount(
+                when[happens], weights=amount[happens], minlength=n_months)})
+
+
+def _apply_events(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: tuple,
+                  risk: RiskBlock, gate: Gate | None, gate_month: int | None, failed: np.ndarray,
+                  shares: list[float], go_lives: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Apply risk events to every affected trial and a failed gate to the trials in
+    ``failed``, in place in ``costs``/``benefits`` and in the per-label ``sums``.
+
+    Returns the flows of the ``failed`` trials as they would have been without the gate
+    (risk events included), ``(n_months, len(failed))`` each.
+    """
+    n_months = costs.shape[0]
+    cost_sums, benefit_sums = sums
+    # risk events: the same stops for every group, a loss on every benefit
+    hit = risk.affected()
+    totals_before = (costs[:, failed].copy(), benefits[:, failed].copy())
+    if hit.size:
+        keep_costs = _keep(risk.costs_stop[hit], n_months)
+        keep_benefits = _keep(risk.abandoned[hit], n_months)
+        loss = risk.loss_matrix(hit)
+        if loss is not None:
+            keep_benefits *= 1.0 - loss
+        costs[:, hit] *= keep_costs
+        benefits[:, hit] *= keep_benefits
+        for acc, keep, target in ((parts.costs_base, keep_costs, cost_sums),
+                                  (parts.costs_later, keep_costs, cost_sums),
+                                  (parts.benefits_base, keep_benefits, benefit_sums),
+                                  (parts.benefits_later, keep_benefits, benefit_sums)):
+            _correct_sums(target, acc, hit, keep)
+    without = (costs[:, failed].copy(), benefits[:, failed].copy())
+    abandoned = risk.abandoned
+    if failed.size:
+        _add_incidents(without[0], failed, risk, shares, go_lives, risk.costs_stop[failed],
+                       [abandoned[failed]] * len(shares), None)
+        _fail_gate(parts, costs, benefits, sums, risk, gate, gate_month, failed, totals_before)
+    if hit.size and risk.incidents:
+        benefit_stop, later_stop = abandoned[hit].copy(), abandoned[hit].copy()
+        costs_stop = risk.costs_stop[hit].copy()
+        is_failed = np.isin(hit, failed)
+        if is_failed.any():
+            g = gate_month
+            later_stop[is_failed] = np.minimum(later_stop[is_failed], g)
+            if gate.on_fail == "wind_down":
+                benefit_stop[is_failed] = np.minimum(benefit_stop[is_failed], g)
+                costs_stop[is_failed] = np.minimum(costs_stop[is_failed],
+                                                   g + gate.wind_down_months)
+        part = costs[:, hit]
+        _add_incidents(part, hit, risk, shares, go_lives, costs_stop,
+                       [benefit_stop] + [later_stop] * (len(shares) - 1), cost_sums)
+        costs[:, hit] = part
+    return without
+
+
+def _fail_gate(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: tuple,
+               risk: RiskBlock, gate: Gate, g: int, failed: np.ndarray,
+               totals_before: tuple[np.ndarray, np.ndarray]) -> None:
+    """Cancel the later phases of the ``failed`` trials from month ``g`` (and wind the
+    pilot down if the gate says so). ``totals_before`` are their flows before any event.
+
+    A group's cells are multiplied by the risk events' keep ``K`` and the gate's stop
+    ``G``; the gate removes ``group ⊙ K ⊙ (1 - G)`` from what the risk events left.
+    """
+    n_months = costs.shape[0]
+    cost_sums, benefit_sums = sums
+    risk_costs = _keep(risk.costs_stop[failed], n_months)
+    risk_benefits = _keep(risk.abandoned[failed], n_months)
+    loss = risk.loss_matrix(failed)
+    if loss is not None:
+        risk_benefits *= 1.0 - loss
+    cancelled = 1.0 - _keep(np.full(failed.size, g), n_months)  # 1 from the gate on
+    flows = ((parts.costs_later, parts.costs_base, costs, risk_costs, totals_before[0],
+              g + gate.wind_down_months, cost_sums),
+             (parts.benefits_later, parts.benefits_base, benefits, risk_benefits,
+              totals_before[1], g, benefit_sums))
+    for later, base, out, keep, total, base_stop, target in flows:
+        later_part = later.columns(failed) if not later.empty else 0.0
+        removed = later_part * cancelled
+        # the cells go from term·K to term·K·(1 - cancelled): a change of -K·cancelled
+        _correct_sums(target, later, failed, 1.0 - keep * cancelled)
+        if gate.on_fail == "wind_down":
+            base_cancelled = 1.0 - _keep(np.full(failed.size, base_stop), n_months)
+            removed = removed + (total - later_part) * base_cancelled
+            _correct_sums(target, base, failed, 1.0 - keep * base_cancelled)
+        out[:, failed] -= removed * keep
+
+
+def _gate_month(gate: Gate | None, go_lives: list[int], n_months: int) -> int | None:
+    """The month the gate is held: ``months_after_pilot`` after the pilot's actual go-live,
+    at the latest the month before the second phase's; ``None`` if outside the horizon."""
+    if gate is None or len(go_lives) < 2:
+        return None
+    month = min(go_lives[0] + gate.months_after_pilot, go_lives[1] - 1)
+    return month if month < n_months else None
+
+
+def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
+                        go_lives: list[int] | tuple[int, ...] | None = None) -> StrategyFlows:
     """Monthly costs and benefits of strategy ``strategy_index`` for the trials in ``draws``.
 
+    ``go_lives`` are the phases' actual go-live months for these trials (after schedule
+    slip; default: as planned). Risk events and the stage gate come from ``draws``.
     Returns month-major arrays ``(n_months, n_trials)``; see :class:`StrategyFlows`.
 
     Examples
@@ -146,37 +355,85 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws) -
     strategy = scenario.strategies[strategy_index]
     n_months, n_trials = scenario.horizon_months, draws.n_trials
     shares = [p.share for p in strategy.phases]
-    go_lives = [p.go_live for p in strategy.phases]
+    actual = list(go_lives) if go_lives is not None else [p.go_live for p in strategy.phases]
     where = ("strategies", strategy_index)
-    use = effective_use(
-        n_months, n_trials, shares, go_lives,
-        ceiling=draws[("adoption", "ceiling")],
-        months_to_half=draws[("adoption", "months_to_half")],
-        speedup=draws[(*where, "learning", "adoption_speedup")],
-    )
+    gate = strategy.gate
+    gate_month = _gate_month(gate, actual, n_months)
+    adoption = {
+        "ceiling": draws[("adoption", "ceiling")],
+        "months_to_half": draws[("adoption", "months_to_half")],
+        "speedup": draws[(*where, "learning", "adoption_speedup")],
+    }
+    use_base = effective_use(n_months, n_trials, shares[:1], actual[:1], **adoption)
+    use_later = (effective_use(n_months, n_trials, shares[1:], actual[1:], first_phase=1,
+                               **adoption) if len(shares) > 1 else None)
+    parts = _Parts(*(FlowAccumulator(n_months, n_trials, use, gate_month)
+                     for use in (use_base, use_later, use_base, use_later)))
 
-    costs = FlowAccumulator(n_months, n_trials, use)
     for index, item in enumerate(scenario.costs):
-        _add_cost(costs, scenario, strategy_index, draws, index, item)
+        _add_cost(parts, scenario, strategy_index, draws, index, item, actual)
     dip = draws[(*where, "disruption", "productivity_dip")]
     months = strategy.disruption.months
     if months > 0:
         unit_cost = draws[("organisation", "monthly_cost_per_unit")]
-        for share, go_live in zip(shares, go_lives, strict=True):
+        for p, (share, go_live) in enumerate(zip(shares, actual, strict=True)):
             profile = month_indicator(n_months, go_live, go_live + months)
-            costs.add(DISRUPTION_CATEGORY, profile,
-                      dip * float(scenario.organisation.units) * share * unit_cost)
+            parts.cost_group(p).add(DISRUPTION_CATEGORY, profile,
+                                    dip * float(scenario.organisation.units) * share * unit_cost)
 
-    benefits = FlowAccumulator(n_months, n_trials, use)
     quality = draws[("adoption", "data_quality")]
     for index, item in enumerate(scenario.benefits):
         growth = _step_factor(n_months, draws[("benefits", index, "growth")])
         value = _benefit_value(scenario, draws, index, item.kind) * quality
-        benefits.add(item.name, growth, value, scaled_by_use=True)
+        for group in (parts.benefits_base, parts.benefits_later):
+            if group.use is not None:
+                group.add(item.name, growth, value, scaled_by_use=True)
 
-    return StrategyFlows(
-        costs=costs.total(),
-        benefits=benefits.total(),
-        cost_sums_by_category=costs.sums_by_label(),
-        benefit_sums_by_item=benefits.sums_by_label(),
-    )
+    costs, benefits = (_sum_groups(parts.costs_base, parts.costs_later),
+                       _sum_groups(parts.benefits_base, parts.benefits_later))
+    cost_sums: dict[str, np.ndarray] = {}
+    benefit_sums: dict[str, np.ndarray] = {}
+    for target, groups in ((cost_sums, (parts.costs_base, parts.costs_later)),
+                           (benefit_sums, (parts.benefits_base, parts.benefits_later))):
+        for group in groups:
+            if not group.empty:
+                _merge(target, group.sums_by_label())
+
+    risk = RiskBlock.of(scenario, draws)
+    gate_block = None
+    failed = np.zeros(0, dtype=np.intp)
+    if gate_month is not None:
+        gate_block = _hold_gate(gate, gate_month, draws, where, parts, benefits, risk)
+        failed = gate_block.failed
+    if failed.size or risk.affected().size:
+        c_without, b_without = _apply_events(parts, costs, benefits, (cost_sums, benefit_sums),
+                                             risk, gate, gate_month, failed, shares, actual)
+        if gate_block is not None:
+            gate_block = GateBlock(gate_block.held, gate_block.passed, gate_block.ratio, failed,
+                                   c_without, b_without)
+
+    return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
+                         benefit_sums_by_item=benefit_sums, gate=gate_block)
+
+
+def _sum_groups(base: FlowAccumulator, later: FlowAccumulator) -> np.ndarray:
+    total = base.total()
+    if not later.empty:
+        total += later.total()
+    return total
+
+
+def _hold_gate(gate: Gate, month: int, draws: Draws, where: tuple, parts: _Parts,
+               benefits: np.ndarray, risk: RiskBlock) -> GateBlock:
+    """Measure the pilot's run-rate benefit/cost ratio in ``month`` and decide."""
+    benefit = benefits[month] * (1.0 - risk.loss_at(month))
+    running = parts.costs_base.running + parts.costs_later.running
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(running > 0, benefit / running, np.where(benefit > 0, np.inf, 0.0))
+    if gate.noise > 0:
+        ratio = ratio * np.exp(gate.noise * np.asarray(draws.get((*where, "gate", "@z"), 0.0)))
+    held = risk.abandoned > month
+    passed = ~held | (ratio >= gate.threshold)
+    empty = np.zeros((benefits.shape[0], 0))
+    return GateBlock(held=held, passed=passed, ratio=np.where(held, ratio, np.nan),
+                     failed=np.flatnonzero(~passed), costs_without=empty, benefits_without=empty)

@@ -26,24 +26,39 @@ class FlowAccumulator:
     n_months, n_trials : int
     use : ndarray, shape (n_months, n_trials)
         Effective use ``E(m)``, for terms added with ``scaled_by_use=True``.
+    watch_month : int, optional
+        A month whose *running* amount (see :meth:`add`) is kept per trial, for a stage
+        gate's run-rate measurement: :attr:`running`.
     """
 
-    def __init__(self, n_months: int, n_trials: int, use: np.ndarray):
+    def __init__(self, n_months: int, n_trials: int, use: np.ndarray,
+                 watch_month: int | None = None):
         self.n_months = n_months
         self.n_trials = n_trials
         self.use = use
+        self.watch_month = watch_month
+        self.running = np.zeros(n_trials)
         self._plain: list[tuple[np.ndarray, np.ndarray, str]] = []
         self._scaled: list[tuple[np.ndarray, np.ndarray, str]] = []
         self._dense: np.ndarray | None = None
-        self._dense_means: dict[str, np.ndarray] = {}
+        self._dense_terms: list[tuple[np.ndarray, str]] = []
 
-    def add(self, label: str, profile: np.ndarray, coefficient, *, scaled_by_use: bool = False):
+    def add(self, label: str, profile: np.ndarray, coefficient, *, scaled_by_use: bool = False,
+            running: np.ndarray | None = None):
         """Add ``profile ⊗ coefficient`` (times ``E`` when ``scaled_by_use``) under ``label``.
 
         ``profile`` is ``(n_months,)`` or ``(n_months, n_trials)``; ``coefficient`` a scalar
-        or ``(n_trials,)``.
+        or ``(n_trials,)``. ``running`` is the term's run-rate profile (same shapes):
+        the profile itself for a monthly cost, a twelfth a month for a yearly one, ``None``
+        for one-time amounts.
         """
         coefficient = np.broadcast_to(np.asarray(coefficient, dtype=float), (self.n_trials,))
+        if running is not None and self.watch_month is not None:
+            g = self.watch_month
+            value = running[g] * coefficient
+            if scaled_by_use:
+                value = value * self.use[g]
+            self.running += value
         if profile.ndim == 1:
             target = self._scaled if scaled_by_use else self._plain
             target.append((profile, coefficient, label))
@@ -51,12 +66,50 @@ class FlowAccumulator:
         term = profile * coefficient
         if scaled_by_use:
             term *= self.use
-        if self._dense is None:
-            self._dense = term
-        else:
-            self._dense += term
-        mean = term.mean(axis=1)
-        self._dense_means[label] = self._dense_means.get(label, 0.0) + mean
+        self._dense = term.copy() if self._dense is None else np.add(self._dense, term,
+                                                                        out=self._dense)
+        self._dense_terms.append((term, label))
+
+    @property
+    def empty(self) -> bool:
+        return not (self._plain or self._scaled or self._dense_terms)
+
+    def columns(self, trials: np.ndarray) -> np.ndarray:
+        """The sum of every term for the trials at indices ``trials``, ``(n_months, k)``."""
+        out = np.zeros((self.n_months, len(trials)))
+        if self._plain:
+            profiles, coefficients = self._stacked(self._plain)
+            out += profiles @ coefficients[:, trials]
+        if self._scaled:
+            profiles, coefficients = self._stacked(self._scaled)
+            out += (profiles @ coefficients[:, trials]) * self.use[:, trials]
+        if self._dense is not None:
+            out += self._dense[:, trials]
+        return out
+
+    def entry_sums_by_label(self, months: np.ndarray, trials: np.ndarray,
+                            weights: np.ndarray) -> dict[str, np.ndarray]:
+        """Per label and month, ``Σ_e weights[e] · term(months[e], trials[e])`` over the
+        entries ``e`` (a sparse set of month/trial cells), shape ``(n_months,)`` each.
+
+        Used to correct :meth:`sums_by_label` where a stop or loss changes a few cells:
+        ``weights`` is the change of the multiplier (``-1`` where a cell is cancelled).
+        """
+        sums: dict[str, np.ndarray] = {}
+
+        def put(label: str, values: np.ndarray) -> None:
+            sums[label] = sums[label] + values if label in sums else values
+
+        def by_month(values: np.ndarray) -> np.ndarray:
+            return np.bincount(months, weights=values, minlength=self.n_months)
+
+        scaled_weights = weights * self.use[months, trials] if self._scaled else None
+        for group, w in ((self._plain, weights), (self._scaled, scaled_weights)):
+            for profile, coefficient, label in group:
+                put(label, profile * by_month(w * coefficient[trials]))
+        for term, label in self._dense_terms:
+            put(label, by_month(weights * term[months, trials]))
+        return sums
 
     def total(self) -> np.ndarray:
         """The sum of every term, shape ``(n_months, n_trials)``."""
@@ -94,6 +147,6 @@ class FlowAccumulator:
             weighted = np.einsum("tn,kn->tk", self.use, coefficients)
             for k, (_, _, label) in enumerate(self._scaled):
                 put(label, profiles[:, k] * weighted[:, k])
-        for label, mean in self._dense_means.items():
-            put(label, mean * self.n_trials)
+        for term, label in self._dense_terms:
+            put(label, term.sum(axis=1))
         return sums

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import finance
 
-__all__ = ["block_metrics", "cumulative_rows", "payback_rows"]
+__all__ = ["block_metrics", "cumulative_rows", "payback_rows", "present_values"]
 
 
 def cumulative_rows(flows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -64,6 +64,14 @@ def payback_rows(cumulative: np.ndarray) -> np.ndarray:
     return result
 
 
+def present_values(rate: float, costs: np.ndarray,
+                   benefits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Present values at month 0 of month-major ``costs`` and ``benefits``
+    ``(n_months, n)``, each ``(n,)`` [currency]."""
+    discount = (1.0 + rate) ** -np.arange(costs.shape[0])
+    return (np.einsum("t,tn->n", discount, costs), np.einsum("t,tn->n", discount, benefits))
+
+
 def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[str, np.ndarray]:
     """Every per-trial metric of a block; ``costs``/``benefits`` are ``(n_months, n)``.
 
@@ -74,8 +82,7 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
     n_months = costs.shape[0]
     net = benefits - costs
     discount = (1.0 + rate) ** -np.arange(n_months)
-    pv_costs = np.einsum("t,tn->n", discount, costs)
-    pv_benefits = np.einsum("t,tn->n", discount, benefits)
+    pv_costs, pv_benefits = present_values(rate, costs, benefits)
     npv = pv_benefits - pv_costs
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(pv_costs > 0, npv / pv_costs, np.nan)

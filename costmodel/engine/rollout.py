@@ -42,7 +42,7 @@ def lead_window(n_months: int, go_live: int, lead_time: int) -> np.ndarray:
     start = max(0, go_live - lead_time)
     if go_live > start:
         weights[start:go_live] = 1.0 / (go_live - start)
-    else:
+    elif go_live < n_months:
         weights[go_live] = 1.0
     return weights
 
@@ -99,11 +99,13 @@ def effective_use(
     ceiling: np.ndarray | float,
     months_to_half: np.ndarray | float,
     speedup: np.ndarray | float,
+    first_phase: int = 0,
 ) -> np.ndarray:
     """``E(m) = Σ_p share_p · a_p(m)``, shape ``(n_months, n_trials)`` [fraction].
 
     ``a_p`` is the normalised logistic from go-live: 0 at go-live, rising to ``ceiling``,
-    with ``months_to_half · speedup ** p`` as phase ``p``'s half-way time. Powers of a
+    with ``months_to_half · speedup ** p`` as phase ``p``'s half-way time; the phases given
+    are numbered from ``first_phase``. Powers of a
     per-trial factor ``q = 81 ** (-1 / h)`` are built row by row (a multiply per month
     instead of an ``exp`` per element).
 
@@ -121,7 +123,7 @@ def effective_use(
     scale_const = 1.0 / (1.0 - start_level)
     log_span = math.log(LOGISTIC_SPAN)
     row = np.empty(n_trials)
-    for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True)):
+    for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True), first_phase):
         phase_half = half * speedup**p
         q = np.exp(-log_span / phase_half)
         scale = share * scale_const * ceiling
