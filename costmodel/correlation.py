@@ -55,7 +55,7 @@ MAX_SUBSET_SIZE = 6
 _MAX_SUBSETS = 200_000  # subsets of one size examined before falling back to eigenvectors
 _BATCH = 20_000  # submatrices per batched eigenvalue call
 _MAX_MESSAGES = 10  # inconsistent groups reported one by one; the rest are counted
-_ROWS_PER_BLOCK = 4096  # trials per block in apply_copula
+_BLOCK_MULTIPLY_ADDS = 200_000  # per block product in apply_copula (OpenBLAS threads >262144)
 
 
 def rank_to_pearson(rho_s: float | np.ndarray) -> float | np.ndarray:
@@ -283,15 +283,17 @@ def apply_copula(u: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     unchanged = (lower == np.eye(k)).all(axis=1)  # unit rows of L: z' = z exactly
     if unchanged.all():
         return np.clip(u, U_EPS, 1.0 - U_EPS)
-    # Row blocks: the scratch stays in cache, and the small products keep BLAS on one
-    # thread (a threaded (n, k) @ (k, k) product is slow on a busy machine).
+    # Blocks of rows: the scratch stays in cache, and each product is small enough for
+    # OpenBLAS to run on one thread (threaded, a tall (n, k) @ (k, k) product can take
+    # ten times longer on a machine whose cores are busy).
+    step = max(64, _BLOCK_MULTIPLY_ADDS // (k * k))
     lower_t = np.ascontiguousarray(lower.T)
     out = np.empty((n_trials, k))
-    scratch = np.empty((min(_ROWS_PER_BLOCK, n_trials), k))
-    for start in range(0, n_trials, _ROWS_PER_BLOCK):
-        block = out[start:start + _ROWS_PER_BLOCK]
+    scratch = np.empty((min(step, n_trials), k))
+    for start in range(0, n_trials, step):
+        block = out[start:start + step]
         scores = scratch[:len(block)]
-        np.clip(u[start:start + _ROWS_PER_BLOCK], U_EPS, 1.0 - U_EPS, out=scores)
+        np.clip(u[start:start + step], U_EPS, 1.0 - U_EPS, out=scores)
         ndtri(scores, out=scores)
         np.matmul(scores, lower_t, out=block)
         ndtr(block, out=block)

@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
-from scipy.special import ndtri
 from scipy.stats import qmc
 
 from .distributions import Distribution
@@ -173,7 +172,7 @@ def uniform_design(n: int, d: int, *, sampler: Sampler, rng: np.random.Generator
     if d == 0:
         return np.empty((n, 0))
     if sampler == "mc":
-        u = rng.random((n, d))
+        u = rng.random((d, n)).T  # column by column: a new last input leaves the rest alone
     else:
         engine = qmc.LatinHypercube if sampler == "lhs" else qmc.Sobol
         options = {} if sampler == "lhs" else {"scramble": True}
@@ -241,8 +240,6 @@ class Draws:
 
 def _auxiliary_columns(scenario: Scenario) -> list[Path]:
     columns: list[Path] = [("risks", k, "@month", 0) for k in range(len(scenario.risks))]
-    columns += [("strategies", i, "gate", "@z") for i, strategy in enumerate(scenario.strategies)
-                if strategy.gate is not None and strategy.gate.noise > 0]
     return columns
 
 
@@ -308,7 +305,8 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
     """Sample every uncertain input ``n_trials`` times from one uniform design.
 
     Column ``k`` of the design belongs to the ``k``-th uncertain input (file order), then
-    come the auxiliary columns (risk event timing, gate measurement errors). Correlated
+    come the risks' first-event columns; repeated risk events and gate measurement
+    errors come from ``rng`` after the design. Correlated
     inputs go through the Gaussian copula before their inverse CDFs.
     """
     from .correlation import apply_copula, correlation_matrix
@@ -330,7 +328,11 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
         else:
             values[path] = float(value)
     for k, path in enumerate(auxiliary, start=len(inputs)):
-        values[path] = ndtri(u[:, k]) if path[-1] == "@z" else u[:, k].copy()
+        values[path] = u[:, k].copy()
     _risk_occurrences(scenario, values, n_trials, rng)
+    # gate measurement errors last, from the generator: a gate changes no other draw
+    for i, strategy in enumerate(scenario.strategies):
+        if strategy.gate is not None and strategy.gate.noise > 0:
+            values[("strategies", i, "gate", "@z")] = rng.standard_normal(n_trials)
     starts = np.cumsum([0, *_block_sizes(n_trials, replicates)[:-1]])
     return Draws(n_trials, values, tuple(int(x) for x in starts))

@@ -313,15 +313,15 @@ def _fail_gate(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: tup
              (parts.benefits_later, parts.benefits_base, benefits, risk_benefits,
               totals_before[1], g, benefit_sums))
     for later, base, out, keep, total, base_stop, target in flows:
-        later_part = later.columns(failed) if not later.empty else 0.0
-        removed = later_part * cancelled
+        later_part = later.columns(failed) if not later.empty else np.zeros_like(total)
+        base_part = total - later_part
         # the cells go from term·K to term·K·(1 - cancelled): a change of -K·cancelled
         _correct_sums(target, later, failed, 1.0 - keep * cancelled)
         if gate.on_fail == "wind_down":
             base_cancelled = 1.0 - _keep(np.full(failed.size, base_stop), n_months)
-            removed = removed + (total - later_part) * base_cancelled
+            base_part *= 1.0 - base_cancelled
             _correct_sums(target, base, failed, 1.0 - keep * base_cancelled)
-        out[:, failed] -= removed * keep
+        out[:, failed] = (later_part * (1.0 - cancelled) + base_part) * keep
 
 
 def _gate_month(gate: Gate | None, go_lives: list[int], n_months: int) -> int | None:
