@@ -3,11 +3,19 @@
 Prints figures; asserts nothing (timings on a shared 2-core machine are noisy, so the test
 suite holds no timed assertions). Figures:
 
-1. 100,000 trials x 60 months x 2 strategies, every metric including IRR and the bands,
-   in a warm process (best and median of several runs), split into sampling and the rest.
-2. The straightforward per-trial loop (``costmodel.engine.reference``) on the same scenario
+1. 100,000 trials x 60 months x 2 strategies of the customer-service example (slip, a
+   stage gate, three risk events, correlations), every metric including IRR and the bands,
+   in a warm process (best and median of several runs; plain Monte Carlo so the count is
+   exactly 100,000 — Sobol would round up to 131,072).
+2. 16,384 scrambled Sobol trials of the example as shipped (36 months, both strategies,
+   every metric, summaries and the paired comparison): the interactive run.
+3. Drawing 25 uncertain inputs (with the example's correlations) for 100,000 trials, per
+   sampler.
+4. The straightforward per-trial loop (``costmodel.engine.reference``) on the same scenario
    and draws, timed on a subset and scaled to 100,000 trials, and the speed-up.
-3. 1,000,000 trials in a fresh process: wall time and peak resident memory.
+5. 1,000,000 trials in a fresh process: wall time and peak resident memory.
+
+The convergence of MC, LHS and Sobol is measured separately: ``make bench-convergence``.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import numpy as np
 
 import costmodel
 from costmodel.engine.reference import reference_run
-from costmodel.uncertainty import draw
+from costmodel.uncertainty import draw, replicate_count, uncertain_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "customer_service_assistant.toml"
@@ -35,13 +43,28 @@ def scenario_60_months() -> costmodel.Scenario:
     return costmodel.parse_scenario({**scenario.to_data(), "horizon_months": 60})
 
 
-def time_simulation(trials: int, repeats: int) -> list[float]:
-    scenario = scenario_60_months()
-    costmodel.simulate(scenario, trials=trials, seed=1)  # warm-up: tables, caches
+def scenario_25_inputs() -> costmodel.Scenario:
+    """The example with three more inputs made uncertain: 25 in all."""
+    data = costmodel.load_scenario(SCENARIO).to_data()
+    data["costs"][0]["amount"] = {"pert": [40, 45, 55]}
+    data["benefits"][0]["value_per_item"] = {"pert": [5.0, 6.5, 8.0]}
+    data["benefits"][1]["hourly_cost"] = {"range90": [28.0, 38.0]}
+    return costmodel.parse_scenario(data)
+
+
+def time_simulation(trials: int, repeats: int, scenario=None, sampler: str = "mc",
+                    full: bool = False) -> list[float]:
+    """Seconds per warm run; ``full`` adds every summary and the paired comparisons."""
+    scenario = scenario_60_months() if scenario is None else scenario
+    costmodel.simulate(scenario, trials=trials, seed=1, sampler=sampler)  # warm-up
     times = []
     for k in range(repeats):
         start = time.perf_counter()
-        costmodel.simulate(scenario, trials=trials, seed=k)
+        results = costmodel.simulate(scenario, trials=trials, seed=k, sampler=sampler)
+        if full:
+            for strategy in results.strategies:
+                _ = strategy.summary
+            results.comparisons()
         times.append(time.perf_counter() - start)
     return times
 
@@ -51,7 +74,7 @@ def time_summaries(trials: int, repeats: int) -> float:
     scenario = scenario_60_months()
     best = float("inf")
     for k in range(repeats):
-        results = costmodel.simulate(scenario, trials=trials, seed=k)
+        results = costmodel.simulate(scenario, trials=trials, seed=k, sampler="mc")
         start = time.perf_counter()
         for strategy in results.strategies:
             _ = strategy.summary
@@ -59,14 +82,17 @@ def time_summaries(trials: int, repeats: int) -> float:
     return best
 
 
-def time_sampling(trials: int, repeats: int) -> float:
-    scenario = scenario_60_months()
+def time_sampling(trials: int, repeats: int, sampler: str = "mc") -> tuple[float, int]:
+    """Best seconds to draw every input of :func:`scenario_25_inputs`, and the input count."""
+    scenario = scenario_25_inputs()
+    replicates = replicate_count(trials, sampler)
     best = float("inf")
     for k in range(repeats):
         start = time.perf_counter()
-        draw(scenario, trials, sampler="mc", rng=np.random.default_rng(k))
+        draw(scenario, trials, sampler=sampler, rng=np.random.default_rng(k),
+             replicates=replicates)
         best = min(best, time.perf_counter() - start)
-    return best
+    return best, len(uncertain_inputs(scenario))
 
 
 def time_reference(subset: int) -> float:
@@ -84,7 +110,7 @@ def million_in_subprocess() -> tuple[float, float]:
         "import time, resource, costmodel\n"
         "from benchmarks.run import scenario_60_months\n"
         "s = scenario_60_months()\n"
-        "t = time.perf_counter(); costmodel.simulate(s, trials=1_000_000, seed=1)\n"
+        "t = time.perf_counter(); costmodel.simulate(s, trials=1_000_000, seed=1, sampler='mc')\n"
         "print(time.perf_counter() - t)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
@@ -102,16 +128,23 @@ def main() -> None:
 
     trials = 100_000
     times = time_simulation(trials, args.repeats)
-    sampling = time_sampling(trials, args.repeats)
     summaries = time_summaries(trials, 3)
     best, median = min(times), statistics.median(times)
+    interactive = time_simulation(16_384, args.repeats * 2,
+                                  costmodel.load_scenario(SCENARIO), "sobol", full=True)
     per_trial = time_reference(args.reference_trials)
     loop = per_trial * trials
     print(f"scenario: {SCENARIO.name}, horizon 60 months, 2 strategies")
     print(f"simulate, {trials:,} trials (warm)      best {best:6.3f} s   median {median:6.3f} s"
           "   (target <= 0.5 s)")
-    print(f"  of which sampling the inputs     best {sampling:6.3f} s")
     print(f"summaries of both strategies       best {summaries:6.3f} s   (computed on first use)")
+    print(f"interactive: 16,384 Sobol trials, 36 months, summaries and comparison: best "
+          f"{min(interactive) * 1e3:5.0f} ms   median {statistics.median(interactive) * 1e3:5.0f}"
+          " ms   (target <= 150 ms)")
+    for sampler, n in (("mc", trials), ("lhs", trials), ("sobol", 131_072)):
+        seconds, inputs = time_sampling(n, args.repeats, sampler)
+        print(f"drawing {inputs} inputs, {n:,} trials, {sampler:<5}  best {seconds * 1e3:5.0f} ms"
+              "   (target <= 100 ms for 100,000)")
     print(f"per-trial loop, scaled to {trials:,}   {loop:8.1f} s   "
           f"({per_trial * 1e3:.2f} ms a trial, timed on {args.reference_trials} trials)")
     print(f"speed-up over the loop             {loop / median:8.0f} x (median; target >= 50 x)")

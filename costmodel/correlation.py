@@ -390,6 +390,6 @@ def _group_message(labels: Sequence[str], pairs: Sequence[Pair],
         return (f"{parts[0]} is a perfect correlation, which the copula cannot use — "
                 "give a value strictly between -1 and 1, e.g. 0.99")
     listing = ", ".join(parts[:-1]) + " and " + parts[-1]
-    unpaired = "" if len(parts) == comb(len(group), 2) else \
-        " (inputs not paired here are uncorrelated)"
+    complete = len(parts) == comb(len(group), 2)
+    unpaired = "" if complete else " (inputs not paired here are uncorrelated)"
     return f"{listing} cannot hold together{unpaired} — weaken at least one of them"

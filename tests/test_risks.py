@@ -86,7 +86,7 @@ def test_incident_months_are_geometric():
     p_year = 0.5
     p_month = 1 - (1 - p_year) ** (1 / 12)
     scenario = base(risks=[incident(p_year)])
-    draws = draw(scenario, 50_000, sampler="sobol", rng=np.random.default_rng(1), replicates=16)
+    draws = draw(scenario, 65_536, sampler="sobol", rng=np.random.default_rng(1), replicates=16)
     first = np.asarray(draws[("risks", 0, "@month", 0)])
     hit = np.mean(first < H)
     assert hit == pytest.approx(1 - (1 - p_month) ** H, abs=0.01)

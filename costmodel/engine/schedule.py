@@ -51,9 +51,18 @@ def schedule_groups(go_lives: np.ndarray) -> list[tuple[tuple[int, ...], np.ndar
     >>> [(months, idx.tolist()) for months, idx in groups]
     [((2, 5), [0, 2]), ((3, 6), [1])]
     """
-    if go_lives.shape[1] and (go_lives == go_lives[:, :1]).all():
-        return [(tuple(int(x) for x in go_lives[:, 0]), np.arange(go_lives.shape[1]))]
-    unique, inverse = np.unique(go_lives, axis=1, return_inverse=True)
+    n_phases, n = go_lives.shape
+    if n and (go_lives == go_lives[:, :1]).all():
+        return [(tuple(int(x) for x in go_lives[:, 0]), np.arange(n))]
+    base = int(go_lives.max()) + 1
+    if base ** n_phases < 2**62:  # one integer key per schedule: a 1-D sort
+        key = np.zeros(n, dtype=np.int64)
+        for row in go_lives:
+            key = key * base + row
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        unique = go_lives[:, first]
+    else:
+        unique, inverse = np.unique(go_lives, axis=1, return_inverse=True)
     inverse = inverse.ravel()
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(unique.shape[1] + 1))
