@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE ?= scenarios/customer_service_assistant.toml
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-convergence clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-convergence: $(STAMP)
+	$(BIN)/python benchmarks/convergence.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
