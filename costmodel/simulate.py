@@ -202,15 +202,16 @@ def simulate(
     while round_trials > 0:
         draws = draw(scenario, round_trials, sampler=sampler, rng=rng,
                      replicates=round_replicates)
-        starts += [runs[0].n_trials + s for s in draws.replicate_starts]
+        if sampler != "mc" or not starts:  # plain MC: one sample, however many rounds
+            starts += [runs[0].n_trials + s for s in draws.replicate_starts]
         for run in runs:
             run.add(draws, chunk_trials)
         rounds += 1
         if target is None:
             break
+        block = 1 if sampler == "mc" else n_trials // replicates
         round_trials, round_replicates = _next_round(runs, tuple(starts), target,
-                                                     settings.max_trials, n_trials // replicates,
-                                                     sampler)
+                                                     settings.max_trials, block, sampler)
         rng = np.random.default_rng([seed, rounds])
     total = runs[0].n_trials
     if target is not None:
@@ -229,7 +230,8 @@ def _next_round(runs: list[_StrategyRun], starts: tuple[int, ...], target: float
                 cap: int, block: int, sampler: str) -> tuple[int, int]:
     """Trials and replicates of the next precision round (0 when done): enough for the
     worst strategy's standard error to reach ``target`` if it falls as ``1/sqrt(n)``,
-    in whole replicates of ``block`` trials, within ``cap``."""
+    with a 10 % margin, in whole replicates of ``block`` trials (Sobol, LHS; 1 for plain
+    Monte Carlo), within ``cap``."""
     total = runs[0].n_trials
     worst = max(standard_error(run.npv(), starts) for run in runs)
     if not worst > target or total >= cap:

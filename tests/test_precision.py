@@ -128,15 +128,23 @@ def test_precision_control_adds_trials_until_the_target(sampler):
     assert "precision" in results.manifest.note and "reached" in results.manifest.note
     # the first round is the plain run: its trials come first, unchanged
     plain = simulate(scenario, trials=256, seed=1)["Only"].metrics.npv
-    assert np.array_equal(results["Only"].metrics.npv[:256], plain)
+    npv = results["Only"].metrics.npv
+    assert np.array_equal(npv[:256], plain)
+    if sampler == "mc":  # all rounds together are one sample of independent trials
+        assert results.manifest.replicates == 1
+        assert stat.mean_se == pytest.approx(np.std(npv, ddof=1) / math.sqrt(npv.size))
+    else:  # whole replicates of the first round's size
+        assert results.manifest.replicates == results.manifest.trials // (256 // 4)
 
 
-def test_precision_control_stops_at_the_cap():
-    data = normal_flows_scenario().to_data()
-    data["simulation"].update(npv_standard_error_target=0.001, max_trials=2048, trials=512)
+@pytest.mark.parametrize(("sampler", "cap", "reached"), [("sobol", 2048, 2048),
+                                                         ("mc", 2000, 2000)])
+def test_precision_control_stops_at_the_cap(sampler, cap, reached):
+    data = normal_flows_scenario(sampler=sampler).to_data()
+    data["simulation"].update(npv_standard_error_target=0.001, max_trials=cap, trials=512)
     results = simulate(parse_scenario(data), seed=1)
-    assert results.manifest.trials == 2048
-    assert "not reached at the cap of 2,048 trials" in results.manifest.note
+    assert results.manifest.trials == reached
+    assert f"not reached at the cap of {reached:,} trials" in results.manifest.note
 
 
 # --- paired comparison ------------------------------------------------------------------------

@@ -327,8 +327,8 @@ def _fail_gate(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: tup
 def _gate_month(gate: Gate | None, go_lives: list[int], n_months: int) -> int | None:
     """The month the gate is held: ``months_after_pilot`` after the pilot's actual go-live,
     at the latest the month before the second phase's; ``None`` if outside the horizon."""
-    if gate is None or len(go_lives) < 2:
-        return None
+    if gate is None or len(go_lives) < 2 or go_lives[0] >= n_months:
+        return None  # no gate, or a pilot that never goes live within the horizon
     month = min(go_lives[0] + gate.months_after_pilot, go_lives[1] - 1)
     return month if month < n_months else None
 
