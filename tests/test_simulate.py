@@ -25,8 +25,8 @@ from scipy import stats
 
 from costmodel import load_scenario, parse_scenario, simulate, simulate_point
 from costmodel.engine import strategy_cash_flows
-from costmodel.results import BAND_LEVELS, METRIC_NAMES, SUMMARY_LEVELS
 from costmodel.engine.schedule import actual_go_lives, schedule_groups
+from costmodel.results import BAND_LEVELS, METRIC_NAMES, SUMMARY_LEVELS
 from costmodel.uncertainty import draw, replicate_count, uncertain_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,10 +107,13 @@ def test_chunking_does_not_change_results(sampler):
     whole = simulate(scenario, trials=TRIALS, seed=5, sampler=sampler)
     chunked = simulate(scenario, trials=TRIALS, seed=5, sampler=sampler, chunk_trials=64)
     for sa, sb in zip(whole.strategies, chunked.strategies, strict=True):
-        for name in METRIC_NAMES:  # per-trial metrics and bands: bit for bit
-            assert np.array_equal(getattr(sa.metrics, name), getattr(sb.metrics, name),
-                                  equal_nan=True), (sa.name, name)
-        assert np.array_equal(sa.cumulative_cash.values, sb.cumulative_cash.values)
+        # per-trial metrics: equal to rounding (BLAS may sum a block of another width in
+        # another order: the last bit can move); the same chunking is bit for bit
+        for name in METRIC_NAMES:
+            np.testing.assert_allclose(getattr(sa.metrics, name), getattr(sb.metrics, name),
+                                       rtol=1e-12, atol=1e-9, err_msg=f"{sa.name}: {name}")
+        np.testing.assert_allclose(sa.cumulative_cash.values, sb.cumulative_cash.values,
+                                   rtol=1e-6, atol=1e-3)  # the float32 store
         # means over trials are sums in a different order: equal to rounding
         for mine, theirs in ((sa.mean_costs_by_category, sb.mean_costs_by_category),
                              (sa.mean_benefits_by_item, sb.mean_benefits_by_item)):

@@ -234,7 +234,7 @@ def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, share
         happens = (when < costs_stop) & (amount != 0)
         if not happens.any():
             continue
-        np.add.at(costs, (when[happens], columns[happens]), amount[happens])
+        costs[when[happens], columns[happens]] += amount[happens]  # one cell per column
         if sums is not None:
             _merge(sums, {incident.category: np.bincount(
                 when[happens], weights=amount[happens], minlength=n_months)})
@@ -249,24 +249,25 @@ def _apply_events(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: 
     Returns the flows of the ``failed`` trials as they would have been without the gate
     (risk events included), ``(n_months, len(failed))`` each.
     """
-    n_months = costs.shape[0]
     cost_sums, benefit_sums = sums
     # risk events: the same stops for every group, a loss on every benefit
     hit = risk.affected()
     totals_before = (costs[:, failed].copy(), benefits[:, failed].copy())
     if hit.size:
-        keep_costs = _keep(risk.costs_stop[hit], n_months)
-        keep_benefits = _keep(risk.abandoned[hit], n_months)
-        loss = risk.loss_matrix(hit)
-        if loss is not None:
-            keep_benefits *= 1.0 - loss
-        costs[:, hit] *= keep_costs
-        benefits[:, hit] *= keep_benefits
-        for acc, keep, target in ((parts.costs_base, keep_costs, cost_sums),
-                                  (parts.costs_later, keep_costs, cost_sums),
-                                  (parts.benefits_base, keep_benefits, benefit_sums),
-                                  (parts.benefits_later, keep_benefits, benefit_sums)):
-            _correct_sums(target, acc, hit, keep)
+        # cells, not columns: an event touches a few months of a trial
+        months, trials = risk.cost_cells()
+        if months.size:
+            costs[months, trials] = 0.0
+            for acc in (parts.costs_base, parts.costs_later):
+                if not acc.empty:
+                    _merge(cost_sums, acc.entry_sums_by_label(months, trials,
+                                                              np.full(months.size, -1.0)))
+        months, trials, keep = risk.benefit_cells()
+        if months.size:
+            benefits[months, trials] *= keep
+            for acc in (parts.benefits_base, parts.benefits_later):
+                if not acc.empty:
+                    _merge(benefit_sums, acc.entry_sums_by_label(months, trials, keep - 1.0))
     without = (costs[:, failed].copy(), benefits[:, failed].copy())
     abandoned = risk.abandoned
     if failed.size:

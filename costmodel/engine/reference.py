@@ -48,7 +48,8 @@ Schedule slip, the stage gate and risk events (from the docstrings of
   ``T`` is before the month costs stop. The share deployed counts the phases live at
   ``T``: gone live, and their benefits not yet stopped.
 * **Stage gate.** Held in month ``g = min(g_0 + months_after_pilot, g_1 - 1)`` (actual
-  go-lives) when ``g < H`` and ``A > g``. The measured ratio is that month's benefits
+  go-lives) when the pilot goes live within the horizon (``g_0 < H``), ``g < H`` and
+  ``A > g``. The measured ratio is that month's benefits
   (after benefit loss) over the pilot's running cost ``R(g)`` (see
   :func:`_running_cost`); it is observed as ``ratio · exp(noise · z)`` and fails below
   the threshold. A failed gate removes every flow of phases ``1 …`` from month ``g`` on;
@@ -440,7 +441,8 @@ class ReferenceGate:
     month : int
         ``g``, the month it falls in (it may lie past the horizon) [month].
     held : bool
-        ``g < H`` and the project was not abandoned by then.
+        The pilot went live within the horizon, ``g < H`` and the project was not
+        abandoned by then.
     ratio : float
         Measured benefit/cost ratio ``B(g) / R(g)`` (``nan`` when not held) [ratio].
     observed : float
@@ -501,7 +503,7 @@ def _measure_gate(
         return None
     horizon = scenario.horizon_months
     month = min(go_lives[0] + gate.months_after_pilot, go_lives[1] - 1)
-    if not (month < horizon and abandon_month > month):
+    if not (go_lives[0] < horizon and month < horizon and abandon_month > month):
         return ReferenceGate(month, held=False, ratio=math.nan, observed=math.nan, passed=True)
     benefit = benefits_at(month)
     running = _running_cost(scenario, strategy_index, values, go_lives, month)

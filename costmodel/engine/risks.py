@@ -38,6 +38,22 @@ class Incident:
     category: str
 
 
+def _spans(start: np.ndarray, length: np.ndarray,
+           n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cells ``(month, trial)`` of months ``start .. start + length - 1`` (within the
+    horizon) of every trial, as two index arrays."""
+    stop = np.minimum(start + length, n_months)
+    counts = np.maximum(stop - np.minimum(start, n_months), 0)
+    trials = np.repeat(np.arange(start.size), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(start, counts) + offsets, trials
+
+
+def _tails(stop: np.ndarray, n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cells ``(month, trial)`` from ``stop`` to the end of the horizon, every trial."""
+    return _spans(stop, np.full(stop.size, n_months), n_months)
+
+
 def _per_trial(value, n: int, dtype=float) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
 
@@ -98,6 +114,34 @@ class RiskBlock:
             hit = hit | (event.month < self.n_months)
         return np.flatnonzero(hit)
 
+    def cost_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (month, trial) cells whose costs an abandonment stops, as two index arrays."""
+        return _tails(self.costs_stop, self.n_months)
+
+    def benefit_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The (month, trial) cells whose benefits the events change, with the share of the
+        benefit kept there: 0 after an abandonment, ``1 - min(1, Σ loss)`` in an outage."""
+        n_months, n = self.n_months, self.abandoned.size
+        keys, values = [], []
+        for event in self.losses:
+            months, trials = _spans(event.month, event.months, n_months)
+            keys.append(months * n + trials)
+            values.append(event.loss[trials])
+        cells = np.zeros(0, dtype=np.int64)
+        keep = np.zeros(0)
+        if keys:
+            cells, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+            lost = np.bincount(inverse, weights=np.concatenate(values), minlength=cells.size)
+            keep = 1.0 - np.minimum(lost, 1.0)
+        months, trials = _tails(self.abandoned, n_months)
+        if months.size:
+            stopped = months * n + trials
+            keep = np.where(np.isin(cells, stopped), 0.0, keep)
+            extra = np.setdiff1d(stopped, cells, assume_unique=True)
+            cells = np.concatenate([cells, extra])
+            keep = np.concatenate([keep, np.zeros(extra.size)])
+        return cells // n, cells % n, keep
+
     def loss_at(self, month: int) -> np.ndarray:
         """Share of benefit lost in ``month``, per trial (capped at 1)."""
         total = np.zeros(self.abandoned.shape)
@@ -118,6 +162,7 @@ class RiskBlock:
             start = event.month[trials]
             stop = np.minimum(start + event.months[trials], n_months)
             loss = event.loss[trials]
-            np.add.at(steps, (np.minimum(start, n_months), columns), loss)
-            np.add.at(steps, (stop, columns), -np.where(start < n_months, loss, 0.0))
+            # one cell per column in each statement, so plain fancy indexing adds correctly
+            steps[np.minimum(start, n_months), columns] += loss
+            steps[stop, columns] -= np.where(start < n_months, loss, 0.0)
         return np.minimum(np.cumsum(steps[:-1], axis=0), 1.0)
