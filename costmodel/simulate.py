@@ -72,23 +72,37 @@ class _StrategyRun:
         self.n_trials = 0
 
     def add(self, draws: Draws, chunk: int) -> None:
-        """Run the trials of one round's ``draws``."""
+        """Run the trials of one round's ``draws``.
+
+        Trials are ordered by schedule (trials that share one slip run together, so the
+        engine keeps its per-month profiles) and cut into blocks of ``chunk``; each block's
+        flows are assembled from its schedule runs and its metrics computed at once.
+        """
         n_trials, n_months = draws.n_trials, self.scenario.horizon_months
         metrics = {name: np.empty(n_trials) for name in METRIC_NAMES}
         gate = {"held": np.zeros(n_trials, dtype=bool), "passed": np.ones(n_trials, dtype=bool),
                 "ratio": np.full(n_trials, np.nan), "npv_without_gate": np.empty(n_trials)}
         store = np.empty((n_months, n_trials), dtype=np.float32)
-        go_lives = actual_go_lives(self.scenario, self.index, draws)
-        for months, trials in schedule_groups(go_lives):
-            whole = len(trials) == n_trials  # one schedule: contiguous slices, no gathering
-            for start in range(0, len(trials), chunk):
-                if whole:
-                    part = slice(start, min(start + chunk, n_trials))
-                    block_draws = draws.slice(part.start, part.stop)
-                else:
-                    part = trials[start:start + chunk]
-                    block_draws = draws.take(part)
-                self._run_block(block_draws, months, part, metrics, gate, store)
+        groups = schedule_groups(actual_go_lives(self.scenario, self.index, draws))
+        if len(groups) == 1:  # one schedule: contiguous slices, nothing to gather
+            for start in range(0, n_trials, chunk):
+                part = slice(start, min(start + chunk, n_trials))
+                block = draws.slice(part.start, part.stop)
+                self._run_block(block, [(groups[0][0], slice(None))], part, metrics, gate,
+                                store)
+        else:
+            order = np.concatenate([trials for _, trials in groups])
+            ends = np.cumsum([len(trials) for _, trials in groups])
+            for start in range(0, n_trials, chunk):
+                stop = min(start + chunk, n_trials)
+                part = order[start:stop]
+                runs = []
+                for (months, _), end, size in zip(groups, ends, np.diff(ends, prepend=0),
+                                                  strict=True):
+                    lo, hi = max(end - size, start), min(end, stop)
+                    if lo < hi:
+                        runs.append((months, slice(lo - start, hi - start)))
+                self._run_block(draws.take(part), runs, part, metrics, gate, store)
         for name, values in metrics.items():
             self.metrics[name].append(values)
         for name, values in gate.items():
@@ -96,27 +110,43 @@ class _StrategyRun:
         self.cumulative.append(store)
         self.n_trials += n_trials
 
-    def _run_block(self, draws: Draws, months, part, metrics, gate, store) -> None:
+    def _run_block(self, draws: Draws, runs, part, metrics, gate, store) -> None:
+        """One block: ``runs`` are ``(go-live months, slice of the block)`` pairs."""
         rate = self.scenario.rate_monthly
-        flows = strategy_cash_flows(self.scenario, self.index, draws, months)
-        block = block_metrics(rate, flows.costs, flows.benefits)
+        n, n_months = draws.n_trials, self.scenario.horizon_months
+        if len(runs) == 1:
+            flows = strategy_cash_flows(self.scenario, self.index, draws, runs[0][0])
+            costs, benefits, pieces = flows.costs, flows.benefits, [(flows, slice(None))]
+        else:
+            costs, benefits = np.empty((n_months, n)), np.empty((n_months, n))
+            pieces = []
+            for months, where in runs:
+                flows = strategy_cash_flows(self.scenario, self.index,
+                                            draws.slice(where.start, where.stop), months)
+                costs[:, where], benefits[:, where] = flows.costs, flows.benefits
+                pieces.append((flows, where))
+        block = block_metrics(rate, costs, benefits)
         for name, values in metrics.items():
             values[part] = block[name]
         store[:, part] = block["cumulative"]
-        if flows.gate is not None:
-            without = block["npv"].copy()
-            pv_costs, pv_benefits = present_values(rate, flows.gate.costs_without,
-                                                   flows.gate.benefits_without)
-            without[flows.gate.failed] = pv_benefits - pv_costs
-            gate["npv_without_gate"][part] = without
-            for name in ("held", "passed", "ratio"):
-                gate[name][part] = getattr(flows.gate, name)
-        else:
-            gate["npv_without_gate"][part] = block["npv"]
-        for target, sums in ((self.cost_sums, flows.cost_sums_by_category),
-                             (self.benefit_sums, flows.benefit_sums_by_item)):
-            for key, value in sums.items():
-                target[key] = target[key] + value if key in target else value.copy()
+        without = block["npv"].copy()
+        held, passed = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+        ratio = np.full(n, np.nan)
+        for flows, where in pieces:
+            if flows.gate is not None:
+                offset = where.start or 0
+                if flows.gate.failed.size:
+                    pv_costs, pv_benefits = present_values(rate, flows.gate.costs_without,
+                                                           flows.gate.benefits_without)
+                    without[flows.gate.failed + offset] = pv_benefits - pv_costs
+                held[where], passed[where] = flows.gate.held, flows.gate.passed
+                ratio[where] = flows.gate.ratio
+            for target, sums in ((self.cost_sums, flows.cost_sums_by_category),
+                                 (self.benefit_sums, flows.benefit_sums_by_item)):
+                for key, value in sums.items():
+                    target[key] = target[key] + value if key in target else value.copy()
+        gate["npv_without_gate"][part] = without
+        gate["held"][part], gate["passed"][part], gate["ratio"][part] = held, passed, ratio
 
     def npv(self) -> np.ndarray:
         return np.concatenate(self.metrics["npv"])
