@@ -13,6 +13,7 @@ from importlib import metadata
 
 import numpy as np
 import scipy
+from threadpoolctl import threadpool_limits
 
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.metrics import block_metrics, present_values, row_percentiles
@@ -203,6 +204,12 @@ def simulate(
     -------
     Results
 
+    Notes
+    -----
+    BLAS runs on one thread meanwhile: the engine's matrix products are many and small,
+    and a second thread costs more than it gains (about twice the time on the 2-core
+    benchmark machine).
+
     Examples
     --------
     >>> from costmodel.scenario import parse_scenario
@@ -215,6 +222,12 @@ def simulate(
     >>> r.manifest.trials, r["All"].metrics.npv.shape
     (1000, (1000,))
     """
+    with threadpool_limits(limits=1, user_api="blas"):  # see Notes
+        return _run(scenario, trials, seed, sampler, precision, chunk_trials)
+
+
+def _run(scenario: Scenario, trials: int | None, seed: int | None, sampler: Sampler | None,
+         precision: float | None, chunk_trials: int) -> Results:
     settings = scenario.simulation
     requested = settings.trials if trials is None else int(trials)
     if not 1 <= requested <= MAX_TRIALS:
