@@ -25,6 +25,7 @@ from costmodel.engine.reference import (
     DIP_CATEGORY,
     METRIC_NAMES,
     reference_run,
+    reference_trial,
     reference_trial_flows,
     reference_trial_metrics,
 )
@@ -48,6 +49,9 @@ def make_scenario(
     learning=None,
     disruption=None,
     organisation=None,
+    slip=None,
+    gate=None,
+    risks=(),
 ):
     """A minimal scenario from plain data; every number is fixed (its own point value)."""
     strategy = {
@@ -55,10 +59,14 @@ def make_scenario(
         "phases": [{"share": share, "go_live": go_live} for share, go_live in phases],
         "lead_time_months": lead_time,
     }
-    if learning is not None:
-        strategy["learning"] = learning
-    if disruption is not None:
-        strategy["disruption"] = disruption
+    for key, value in (
+        ("learning", learning),
+        ("disruption", disruption),
+        ("slip", slip),
+        ("gate", gate),
+    ):
+        if value is not None:
+            strategy[key] = value
     data = {
         "name": "Known answer",
         "horizon_months": horizon,
@@ -67,6 +75,7 @@ def make_scenario(
         "costs": [{"name": f"cost {i}", **c} for i, c in enumerate(costs)],
         "benefits": [{"name": f"benefit {i}", **b} for i, b in enumerate(benefits)],
         "strategies": [strategy],
+        "risks": [{"name": f"risk {i}", **r} for i, r in enumerate(risks)],
     }
     if adoption is not None:
         data["adoption"] = adoption
@@ -350,9 +359,307 @@ def test_categories_sum_to_the_total_cost():
     for k in range(len(s.strategies)):
         costs, _, by_category = reference_trial_flows(s, k, values)
         assert list(by_category)[-1] == DIP_CATEGORY
-        assert set(by_category) == {c.category for c in s.costs} | {DIP_CATEGORY}
+        risk_categories = {r.category for r in s.risks if r.kind == "cost"}
+        expected = {c.category for c in s.costs} | risk_categories | {DIP_CATEGORY}
+        assert set(by_category) == expected
         summed = [sum(series[m] for series in by_category.values()) for m in range(len(costs))]
         assert summed == pytest.approx(costs, rel=1e-12)
+
+
+# --- schedule slip -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slip_months", "later_phases", "expected"),
+    [
+        (2.5, 1.0, [4, 11]),  # rint(2.5) = 2 (half to even) for both
+        (3.5, 1.0, [6, 13]),  # rint(3.5) = 4
+        (5.0, 0.5, [7, 11]),  # later: rint(5 · 0.5) = rint(2.5) = 2
+        (7.0, 0.5, [9, 13]),  # later: rint(3.5) = 4
+        (9.0, 0.0, [11, 12]),  # later not delayed (9), but after the pilot: 11 + 1
+        (17.0, 0.2, [19, 20]),  # later: 9 + rint(3.4) = 12 -> at least 20 -> capped at H = 20
+        (17.6, 1.0, [20, 20]),  # rint(17.6) = 18: 20 and 27, both capped at H = 20
+    ],
+)
+def test_slip_delays_the_go_lives(slip_months, later_phases, expected):
+    s = make_scenario(
+        phases=[(0.5, 2), (0.5, 9)],
+        horizon=20,
+        slip={"months": slip_months, "later_phases": later_phases},
+    )
+    assert reference_trial(s, 0, Draws.point(s).trial(0)).go_lives == expected
+
+
+def test_slip_moves_deployment_but_not_one_time_or_fixed_costs():
+    s = make_scenario(
+        costs=[
+            one_cost(kind="one_time", basis="fixed", amount=900, category="integration"),
+            one_cost(kind="monthly", basis="fixed", amount=10, category="maintenance"),
+            one_cost(kind="monthly", basis="per_unit", amount=1, category="licensing"),
+            one_cost(kind="yearly", basis="per_unit", amount=100, category="security"),
+            one_cost(kind="yearly", basis="fixed", amount=7, category="compliance"),
+        ],
+        benefits=[{"kind": "amount", "amount_per_month": 100}],
+        phases=[(1.0, 2)],
+        lead_time=2,
+        horizon=20,
+        organisation={"monthly_cost_per_unit": 1000},
+        adoption={"ceiling": 1.0, "months_to_half": 1e-3},
+        disruption={"productivity_dip": 0.1, "months": 2},
+        slip={"months": 3},
+    )
+    trial = reference_trial(s, 0, Draws.point(s).trial(0))
+    by_category = trial.costs_by_category
+
+    def nonzero(series):
+        return {m: v for m, v in enumerate(series) if v != 0.0}
+
+    assert trial.go_lives == [5]  # planned 2, three months late
+    # planned: the one-time cost over the lead window 0, 1 of the planned go-live 2, and
+    # the fixed costs from the planned go-live
+    assert nonzero(by_category["integration"]) == {0: 450.0, 1: 450.0}
+    assert nonzero(by_category["maintenance"]) == {m: 10.0 for m in range(2, 20)}
+    assert nonzero(by_category["compliance"]) == {2: 7.0, 14: 7.0}
+    # actual: per-unit costs 1·10 a month from month 5, 100·10 a year at 5 and 17; the dip
+    # 0.1·10·1000 in months 5, 6; the benefit 0 at go-live 5, then 100
+    assert nonzero(by_category["licensing"]) == {m: 10.0 for m in range(5, 20)}
+    assert nonzero(by_category["security"]) == {5: 1000.0, 17: 1000.0}
+    assert nonzero(by_category[DIP_CATEGORY]) == {5: 1000.0, 6: 1000.0}
+    assert trial.benefits == [0.0] * 6 + [100.0] * 14
+
+
+# --- risk events ---------------------------------------------------------------------------
+
+
+def test_benefit_losses_add_up_capped_at_the_whole_benefit():
+    s = make_scenario(
+        benefits=[{"kind": "amount", "amount_per_month": 100}],
+        horizon=8,
+        adoption={"ceiling": 1.0, "months_to_half": 1e-3},
+        risks=[
+            {
+                "kind": "benefit_loss",
+                "probability_per_year": 0.5,
+                "loss": {"uniform": [0.2, 0.6]},
+                "months": {"uniform": [1, 2]},
+            },
+            {"kind": "benefit_loss", "probability_per_year": 0.5, "loss": 0.8, "months": 3},
+        ],
+    )
+    values = Draws.point(s).trial(0)
+    # risk 0: loss 0.4 (the median) for ceil(1.5) = 2 months from month 2; a repeat in
+    # month 3 with its own draws, loss 0.25 for max(1, ceil(0.3)) = 1 month; no third one
+    values |= {
+        ("risks", 0, "@month", 0): 2.0,
+        ("risks", 0, "@month", 1): 3.0,
+        ("risks", 0, "@loss", 1): 0.25,
+        ("risks", 0, "@months", 1): 0.3,
+        ("risks", 0, "@month", 2): 8.0,
+    }
+    # risk 1: loss 0.8 for 3 months from month 3
+    values[("risks", 1, "@month", 0)] = 3.0
+    trial = reference_trial(s, 0, values)
+    # month 2: 0.4 lost; month 3: 0.4 + 0.25 + 0.8 > 1, all lost; months 4, 5: 0.8 lost
+    assert trial.benefits == pytest.approx([0, 100, 60, 0, 20, 20, 100, 100], rel=1e-12)
+    assert trial.benefits_by_item == {"benefit 0": trial.benefits}
+
+
+def test_abandonment_stops_benefits_then_costs_after_the_wind_down():
+    s = make_scenario(
+        costs=[one_cost(kind="monthly", basis="fixed", amount=10)],
+        benefits=[{"kind": "amount", "amount_per_month": 100}],
+        horizon=10,
+        adoption={"ceiling": 1.0, "months_to_half": 1e-3},
+        risks=[
+            {
+                "kind": "abandonment",
+                "probability_per_year": 0.1,
+                "wind_down_months": {"uniform": [2, 3]},
+            },
+            {"kind": "abandonment", "probability_per_year": 0.1},
+        ],
+    )
+    values = Draws.point(s).trial(0)
+    values[("risks", 0, "@month", 0)] = 4.0  # wind-down rint(2.5) = 2 months
+    values[("risks", 1, "@month", 0)] = 6.0  # later: no effect
+    trial = reference_trial(s, 0, values)
+    assert trial.benefits == [0.0, 100.0, 100.0, 100.0] + [0.0] * 6
+    assert trial.costs == [10.0] * 6 + [0.0] * 4
+
+
+def test_cost_incidents_scale_with_the_share_deployed_until_costs_stop():
+    s = make_scenario(
+        phases=[(0.25, 1), (0.75, 6)],
+        horizon=10,
+        risks=[
+            {
+                "kind": "cost",
+                "probability_per_year": 0.5,
+                "cost": {"uniform": [500, 1500]},
+                "scales_with_deployment": True,
+                "category": "security",
+            },
+            {"kind": "cost", "probability_per_year": 0.5, "cost": 300},
+            {"kind": "abandonment", "probability_per_year": 0.1, "wind_down_months": 1},
+        ],
+    )
+    values = Draws.point(s).trial(0)
+    values |= {
+        # risk 0 in months 4, 6, 7 and 8, costing 1000 (the median), 2000, 3000, 5000
+        ("risks", 0, "@month", 0): 4.0,
+        ("risks", 0, "@month", 1): 6.0,
+        ("risks", 0, "@cost", 1): 2000.0,
+        ("risks", 0, "@month", 2): 7.0,
+        ("risks", 0, "@cost", 2): 3000.0,
+        ("risks", 0, "@month", 3): 8.0,
+        ("risks", 0, "@cost", 3): 5000.0,
+        ("risks", 1, "@month", 0): 0.0,  # 300 in month 0, not scaled
+        ("risks", 2, "@month", 0): 7.0,  # abandoned in month 7: costs stop from month 8
+    }
+    trial = reference_trial(s, 0, values)
+    # month 4: 1000 · 0.25 (the pilot); month 6: 2000 · 1; month 7: abandoned, nothing
+    # deployed any more: 3000 · 0; month 8: after the costs stopped
+    by_category = trial.costs_by_category
+    assert by_category["security"] == [0, 0, 0, 0, 250, 0, 2000, 0, 0, 0]
+    assert by_category["other"] == [300] + [0] * 9
+    assert list(by_category) == ["security", "other", DIP_CATEGORY]
+
+
+# --- the stage gate ------------------------------------------------------------------------
+
+
+def gated_scenario(on_fail="keep_pilot"):
+    """Pilot 0.5 in month 1, wave 0.5 in month 6; the gate 2 months after the pilot."""
+    return make_scenario(
+        costs=[
+            one_cost(kind="one_time", basis="fixed", amount=5000, category="integration"),
+            one_cost(kind="monthly", basis="fixed", amount=100, category="maintenance"),
+            one_cost(kind="monthly", basis="per_unit", amount=2, category="licensing"),
+            one_cost(kind="yearly", basis="fixed", amount=1200, category="security"),
+            one_cost(kind="yearly", basis="per_unit", amount=12, category="compliance"),
+            one_cost(kind="one_time", basis="per_unit", amount=40, category="training"),
+        ],
+        benefits=[{"kind": "amount", "amount_per_month": 460}],
+        phases=[(0.5, 1), (0.5, 6)],
+        lead_time=2,
+        horizon=10,
+        adoption={"ceiling": 1.0, "months_to_half": 1e-3},
+        gate={
+            "months_after_pilot": 2,
+            "threshold": 1.5,
+            "noise": 0.5,
+            "on_fail": on_fail,
+            "wind_down_months": 2,
+        },
+    )
+
+
+# Without a failed gate. Costs: month 0 the set-up 5000 and the pilot's training
+# 40·10·0.5 = 200 (window [0]); month 1 upkeep 100, seats 2·10·0.5 = 10, the yearly 1200
+# and 12·10·0.5 = 60; months 2-3: 110; months 4-5: 110 + the wave's training 200/2; month 6:
+# 100 + 20 + the wave's yearly 60; then 120. Benefits: 460·0.5 = 230 from month 2, 460 from 7.
+UNGATED_COSTS = [5200, 1370, 110, 110, 210, 210, 180, 120, 120, 120]
+UNGATED_BENEFITS = [0, 0, 230, 230, 230, 230, 230, 460, 460, 460]
+
+
+def gate_values(scenario, observed_over_ratio):
+    values = Draws.point(scenario).trial(0)
+    values[("strategies", 0, "gate", "@z")] = math.log(observed_over_ratio) / 0.5
+    return values
+
+
+def test_gate_measures_the_pilots_run_rate_ratio():
+    s = gated_scenario()
+    trial = reference_trial(s, 0, gate_values(s, 1.0))
+    # g = min(1 + 2, 6 - 1) = 3. R(3) = 100·0.5 (fixed monthly, pilot's share)
+    # + 2·10·0.5 (seats) + 1200/12·0.5 (fixed yearly) + 12/12·10·0.5 (per-unit yearly)
+    # = 115; B(3) = 230; ratio 2; passes 1.5
+    assert trial.gate.month == 3
+    assert trial.gate.held and trial.gate.passed
+    assert trial.gate.ratio == pytest.approx(2.0, rel=1e-12)
+    assert trial.gate.observed == pytest.approx(2.0, rel=1e-12)
+    assert trial.costs == pytest.approx(UNGATED_COSTS, rel=1e-12)
+    assert trial.benefits == pytest.approx(UNGATED_BENEFITS, rel=1e-12)
+
+
+def test_failed_gate_keeping_the_pilot_cancels_the_later_phases():
+    s = gated_scenario("keep_pilot")
+    values = gate_values(s, 0.6)  # observed 2 · 0.6 = 1.2 < 1.5
+    trial = reference_trial(s, 0, values)
+    assert trial.gate.held and not trial.gate.passed
+    assert trial.gate.ratio == pytest.approx(2.0, rel=1e-12)
+    assert trial.gate.observed == pytest.approx(1.2, rel=1e-12)
+    # from month 3 on, no wave: no training in months 4-5, no seats or yearly cost from 6
+    assert trial.costs == pytest.approx([5200, 1370, 110] + [110] * 7, rel=1e-12)
+    assert trial.benefits == pytest.approx([0, 0] + [230] * 8, rel=1e-12)
+    # had the gate never failed
+    ungated = reference_trial(s, 0, values, apply_gate=False)
+    assert ungated.costs == pytest.approx(UNGATED_COSTS, rel=1e-12)
+    assert ungated.benefits == pytest.approx(UNGATED_BENEFITS, rel=1e-12)
+    assert ungated.gate == trial.gate
+
+
+def test_failed_gate_winding_down_stops_the_pilot_too():
+    s = gated_scenario("wind_down")
+    trial = reference_trial(s, 0, gate_values(s, 0.6))
+    # the pilot's benefits stop at g = 3, every cost 2 months later
+    assert trial.benefits == pytest.approx([0, 0, 230] + [0] * 7, rel=1e-12)
+    assert trial.costs == pytest.approx([5200, 1370, 110, 110, 110] + [0] * 5, rel=1e-12)
+
+
+def test_gate_is_not_held_once_the_project_is_abandoned():
+    s = make_scenario(
+        costs=[one_cost(kind="monthly", basis="fixed", amount=100)],
+        benefits=[{"kind": "amount", "amount_per_month": 460}],
+        phases=[(0.5, 1), (0.5, 6)],
+        horizon=10,
+        adoption={"ceiling": 1.0, "months_to_half": 1e-3},
+        gate={"months_after_pilot": 2, "threshold": math.inf, "on_fail": "wind_down"},
+        risks=[{"kind": "abandonment", "probability_per_year": 0.1, "wind_down_months": 4}],
+    )
+    values = Draws.point(s).trial(0)
+    values[("risks", 0, "@month", 0)] = 3.0  # abandoned in the gate's month
+    trial = reference_trial(s, 0, values)
+    assert trial.gate.month == 3
+    assert not trial.gate.held and trial.gate.passed
+    assert math.isnan(trial.gate.ratio)
+    assert trial.benefits == pytest.approx([0, 0, 230] + [0] * 7, rel=1e-12)
+    assert trial.costs == [0.0] + [100.0] * 6 + [0.0] * 3  # from month 1 until 3 + 4
+
+
+def test_gate_is_not_held_for_a_pilot_past_the_horizon():
+    s = make_scenario(
+        costs=[one_cost(kind="monthly", basis="fixed", amount=100)],
+        benefits=[{"kind": "amount", "amount_per_month": 460}],
+        phases=[(0.5, 1), (0.5, 6)],
+        horizon=10,
+        adoption={"ceiling": 1.0, "months_to_half": 1e-3},
+        gate={"months_after_pilot": 2, "threshold": math.inf, "on_fail": "wind_down"},
+        slip={"months": 9},
+    )
+    trial = reference_trial(s, 0, Draws.point(s).trial(0))
+    # both go-lives capped at H = 10; g = min(10 + 2, 10 - 1) = 9 < H, but the pilot never
+    # went live: no gate (the fixed cost runs on from the planned month 1)
+    assert trial.go_lives == [10, 10]
+    assert trial.gate.month == 9
+    assert not trial.gate.held and trial.gate.passed
+    assert trial.costs == [0.0] + [100.0] * 9
+
+
+@pytest.mark.parametrize(("benefit", "expected"), [(460, math.inf), (0, 0.0)])
+def test_gate_ratio_without_running_costs(benefit, expected):
+    s = make_scenario(
+        costs=[one_cost(kind="one_time", basis="fixed", amount=100)],
+        benefits=[{"kind": "amount", "amount_per_month": benefit}],
+        phases=[(0.5, 1), (0.5, 6)],
+        horizon=10,
+        adoption={"ceiling": 1.0, "months_to_half": 1e-3},
+        gate={"months_after_pilot": 2, "threshold": 1.0},
+    )
+    gate = reference_trial(s, 0, Draws.point(s).trial(0)).gate
+    # R = 0: the ratio is inf with a benefit, 0 without
+    assert gate.ratio == expected
+    assert gate.passed == (expected >= 1.0)
 
 
 # --- metrics -------------------------------------------------------------------------------
@@ -470,6 +777,8 @@ def test_point_run_has_one_trial():
     s = load_scenario(EXAMPLE)
     out = reference_run(s, Draws.point(s), 0)
     assert out["net"].shape == (1, s.horizon_months)
-    # all-at-once, go-live 3, lead 3: nothing adopted before go-live, so no benefit
-    assert out["benefits"][0, :4].tolist() == [0.0, 0.0, 0.0, 0.0]
-    assert out["benefits"][0, 4] > 0
+    # all-at-once, planned go-live 3, slip's likely value 1: live in month 4, nothing
+    # adopted before go-live and adoption 0 at it, so no benefit before month 5
+    assert out["go_lives"][0].tolist() == [4]
+    assert out["benefits"][0, :5].tolist() == [0.0] * 5
+    assert out["benefits"][0, 5] > 0
