@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -30,6 +31,7 @@ from costmodel.engine.rollout import (
     lead_window,
     wright_multipliers,
 )
+from costmodel.engine.schedule import actual_go_lives, schedule_groups
 from costmodel.results import BAND_LEVELS
 from costmodel.scenario import COST_CATEGORIES, parse_scenario
 from costmodel.store import load_scenario
@@ -60,10 +62,27 @@ def reference_category_sums(scenario, strategy_index, draws):
     return sums
 
 
+def grouped_flows(scenario, k, draws):
+    """The engine's flows of strategy ``k``, run per schedule (slip) group as
+    ``simulate`` runs them, reassembled in trial order with the groups' sums added."""
+    n_months = scenario.horizon_months
+    costs, benefits = np.empty((n_months, draws.n_trials)), np.empty((n_months, draws.n_trials))
+    cost_sums, benefit_sums = {}, {}
+    for months, idx in schedule_groups(actual_go_lives(scenario, k, draws)):
+        flows = strategy_cash_flows(scenario, k, draws.take(idx), months)
+        costs[:, idx], benefits[:, idx] = flows.costs, flows.benefits
+        for target, sums in ((cost_sums, flows.cost_sums_by_category),
+                             (benefit_sums, flows.benefit_sums_by_item)):
+            for key, value in sums.items():
+                target[key] = target.get(key, 0.0) + value
+    return SimpleNamespace(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
+                           benefit_sums_by_item=benefit_sums)
+
+
 def assert_engine_matches_reference(scenario, draws, *, metrics=False):
     for k in range(len(scenario.strategies)):
         where = f"{scenario.name!r}, strategy {k}"
-        flows = strategy_cash_flows(scenario, k, draws)
+        flows = grouped_flows(scenario, k, draws)
         n_months = scenario.horizon_months
         assert flows.costs.shape == flows.benefits.shape == (n_months, draws.n_trials)
         reference = reference_run(scenario, draws, k)
@@ -94,8 +113,9 @@ def assert_engine_matches_reference(scenario, draws, *, metrics=False):
                          "total_cost"):
                 assert_close(block[name], reference[name], err_msg=f"{name}, {where}")
             # the reference defines IRR only for conventional flows: compare where it does
+            # (incidents and outages make many flows non-conventional: fewer are defined)
             defined = np.isfinite(reference["irr_annual"])
-            assert defined.mean() > 0.5
+            assert defined.mean() > 0.2
             assert_close(block["irr_annual"][defined], reference["irr_annual"][defined],
                          rtol=1e-7, err_msg=f"irr, {where}")
 

@@ -133,14 +133,11 @@ class RiskBlock:
             cells, inverse = np.unique(np.concatenate(keys), return_inverse=True)
             lost = np.bincount(inverse, weights=np.concatenate(values), minlength=cells.size)
             keep = 1.0 - np.minimum(lost, 1.0)
-        months, trials = _tails(self.abandoned, n_months)
-        if months.size:
-            stopped = months * n + trials
-            keep = np.where(np.isin(cells, stopped), 0.0, keep)
-            extra = np.setdiff1d(stopped, cells, assume_unique=True)
-            cells = np.concatenate([cells, extra])
-            keep = np.concatenate([keep, np.zeros(extra.size)])
-        return cells // n, cells % n, keep
+            alive = cells // n < self.abandoned[cells % n]  # after abandonment: the tails
+            cells, keep = cells[alive], keep[alive]
+        months, trials = _tails(self.abandoned, n_months)  # disjoint from the loss cells
+        return (np.concatenate([cells // n, months]), np.concatenate([cells % n, trials]),
+                np.concatenate([keep, np.zeros(months.size)]))
 
     def loss_at(self, month: int) -> np.ndarray:
         """Share of benefit lost in ``month``, per trial (capped at 1)."""
