@@ -16,6 +16,7 @@ import scipy
 from threadpoolctl import threadpool_limits
 
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
+from .engine.flows import add_sums
 from .engine.metrics import block_metrics, present_values, row_percentiles
 from .engine.schedule import actual_go_lives, schedule_groups
 from .errors import Problem, ScenarioError
@@ -145,7 +146,7 @@ class _StrategyRun:
             for target, sums in ((self.cost_sums, flows.cost_sums_by_category),
                                  (self.benefit_sums, flows.benefit_sums_by_item)):
                 for key, value in sums.items():
-                    target[key] = target[key] + value if key in target else value.copy()
+                    add_sums(target, key, value)
         gate["npv_without_gate"][part] = without
         gate["held"][part], gate["passed"][part], gate["ratio"][part] = held, passed, ratio
 

@@ -9,13 +9,13 @@ trials by cost category and by benefit item. The equations are those of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..scenario import CostItem, Gate, Scenario
 from ..uncertainty import Draws
-from .flows import FlowAccumulator
+from .flows import FlowAccumulator, add_sums
 from .risks import RiskBlock
 from .rollout import (
     effective_use,
@@ -189,9 +189,9 @@ def _benefit_value(scenario: Scenario, draws: Draws, index: int, kind: str):
     return get("amount_per_month")
 
 
-def _merge(target: dict[str, np.ndarray], sums: dict[str, np.ndarray], sign: float = 1.0):
+def _merge(target: dict[str, np.ndarray], sums: dict[str, np.ndarray]) -> None:
     for key, value in sums.items():
-        target[key] = target[key] + sign * value if key in target else sign * value
+        add_sums(target, key, value)
 
 
 def _deployed_at(month: np.ndarray, shares: list[float], go_lives: list[int],
@@ -236,13 +236,30 @@ def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, share
             continue
         costs[when[happens], columns[happens]] += amount[happens]  # one cell per column
         if sums is not None:
-            _merge(sums, {incident.category: np.bincount(
-                when[happens], weights=amount[happens], minlength=n_months)})
+            add_sums(sums, incident.category, np.bincount(
+                when[happens], weights=amount[happens], minlength=n_months))
+
+
+def _incident_stops(risk: RiskBlock, trials: np.ndarray, failed: np.ndarray, gate: Gate | None,
+                    gate_month: int | None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """For incidents of the trials at ``trials``: the month their costs stop, and the month
+    each phase group stops being deployed (pilot, later phases), after the risk events and
+    — where ``failed`` (a mask over ``trials``) — a failed gate."""
+    costs_stop = risk.costs_stop[trials].copy()
+    pilot_stop, later_stop = risk.abandoned[trials].copy(), risk.abandoned[trials].copy()
+    if failed.any():
+        g = gate_month
+        later_stop[failed] = np.minimum(later_stop[failed], g)
+        if gate.on_fail == "wind_down":
+            pilot_stop[failed] = np.minimum(pilot_stop[failed], g)
+            costs_stop[failed] = np.minimum(costs_stop[failed], g + gate.wind_down_months)
+    return costs_stop, [pilot_stop, later_stop]
 
 
 def _apply_events(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: tuple,
-                  risk: RiskBlock, gate: Gate | None, gate_month: int | None, failed: np.ndarray,
-                  shares: list[float], go_lives: list[int]) -> tuple[np.ndarray, np.ndarray]:
+                  risk: RiskBlock, hit: np.ndarray, gate: Gate | None, gate_month: int | None,
+                  failed: np.ndarray, shares: list[float],
+                  go_lives: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Apply risk events to every affected trial and a failed gate to the trials in
     ``failed``, in place in ``costs``/``benefits`` and in the per-label ``sums``.
 
@@ -251,7 +268,6 @@ def _apply_events(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: 
     """
     cost_sums, benefit_sums = sums
     # risk events: the same stops for every group, a loss on every benefit
-    hit = risk.affected()
     totals_before = (costs[:, failed].copy(), benefits[:, failed].copy())
     if hit.size:
         # cells, not columns: an event touches a few months of a trial
@@ -268,26 +284,21 @@ def _apply_events(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: 
             for acc in (parts.benefits_base, parts.benefits_later):
                 if not acc.empty:
                     _merge(benefit_sums, acc.entry_sums_by_label(months, trials, keep - 1.0))
+
+    def add_incidents(out: np.ndarray, trials: np.ndarray, failed_here: np.ndarray,
+                      target: dict[str, np.ndarray] | None) -> None:
+        costs_stop, (pilot, later) = _incident_stops(risk, trials, failed_here, gate,
+                                                     gate_month)
+        _add_incidents(out, trials, risk, shares, go_lives, costs_stop,
+                       [pilot] + [later] * (len(shares) - 1), target)
+
     without = (costs[:, failed].copy(), benefits[:, failed].copy())
-    abandoned = risk.abandoned
     if failed.size:
-        _add_incidents(without[0], failed, risk, shares, go_lives, risk.costs_stop[failed],
-                       [abandoned[failed]] * len(shares), None)
+        add_incidents(without[0], failed, np.zeros(failed.size, dtype=bool), None)
         _fail_gate(parts, costs, benefits, sums, risk, gate, gate_month, failed, totals_before)
     if hit.size and risk.incidents:
-        benefit_stop, later_stop = abandoned[hit].copy(), abandoned[hit].copy()
-        costs_stop = risk.costs_stop[hit].copy()
-        is_failed = np.isin(hit, failed)
-        if is_failed.any():
-            g = gate_month
-            later_stop[is_failed] = np.minimum(later_stop[is_failed], g)
-            if gate.on_fail == "wind_down":
-                benefit_stop[is_failed] = np.minimum(benefit_stop[is_failed], g)
-                costs_stop[is_failed] = np.minimum(costs_stop[is_failed],
-                                                   g + gate.wind_down_months)
         part = costs[:, hit]
-        _add_incidents(part, hit, risk, shares, go_lives, costs_stop,
-                       [benefit_stop] + [later_stop] * (len(shares) - 1), cost_sums)
+        add_incidents(part, hit, np.isin(hit, failed), cost_sums)
         costs[:, hit] = part
     return without
 
@@ -406,12 +417,12 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     if gate_month is not None:
         gate_block = _hold_gate(gate, gate_month, draws, where, parts, benefits, risk)
         failed = gate_block.failed
-    if failed.size or risk.affected().size:
+    hit = risk.affected()
+    if failed.size or hit.size:
         c_without, b_without = _apply_events(parts, costs, benefits, (cost_sums, benefit_sums),
-                                             risk, gate, gate_month, failed, shares, actual)
+                                             risk, hit, gate, gate_month, failed, shares, actual)
         if gate_block is not None:
-            gate_block = GateBlock(gate_block.held, gate_block.passed, gate_block.ratio, failed,
-                                   c_without, b_without)
+            gate_block = replace(gate_block, costs_without=c_without, benefits_without=b_without)
 
     return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
                          benefit_sums_by_item=benefit_sums, gate=gate_block)

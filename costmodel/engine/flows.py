@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FlowAccumulator"]
+__all__ = ["FlowAccumulator", "add_sums"]
+
+
+def add_sums(target: dict[str, np.ndarray], label: str, values: np.ndarray) -> None:
+    """``target[label] += values`` for per-label monthly sums, never aliasing ``values``."""
+    target[label] = target[label] + values if label in target else np.array(values, float)
 
 
 class FlowAccumulator:
@@ -97,18 +102,15 @@ class FlowAccumulator:
         """
         sums: dict[str, np.ndarray] = {}
 
-        def put(label: str, values: np.ndarray) -> None:
-            sums[label] = sums[label] + values if label in sums else values
-
         def by_month(values: np.ndarray) -> np.ndarray:
             return np.bincount(months, weights=values, minlength=self.n_months)
 
         scaled_weights = weights * self.use[months, trials] if self._scaled else None
         for group, w in ((self._plain, weights), (self._scaled, scaled_weights)):
             for profile, coefficient, label in group:
-                put(label, profile * by_month(w * coefficient[trials]))
+                add_sums(sums, label, profile * by_month(w * coefficient[trials]))
         for term, label in self._dense_terms:
-            put(label, by_month(weights * term[months, trials]))
+            add_sums(sums, label, by_month(weights * term[months, trials]))
         return sums
 
     def total(self) -> np.ndarray:
@@ -136,17 +138,14 @@ class FlowAccumulator:
         """Sum over trials of each label's terms, per month, shape ``(n_months,)``."""
         sums: dict[str, np.ndarray] = {}
 
-        def put(label: str, values: np.ndarray) -> None:
-            sums[label] = sums[label] + values if label in sums else values
-
         for profile, coefficient, label in self._plain:
-            put(label, profile * coefficient.sum())
+            add_sums(sums, label, profile * coefficient.sum())
         if self._scaled:
             profiles, coefficients = self._stacked(self._scaled)
             # one pass over E for all terms: (E @ coefficients.T)[m, k]
             weighted = np.einsum("tn,kn->tk", self.use, coefficients)
             for k, (_, _, label) in enumerate(self._scaled):
-                put(label, profiles[:, k] * weighted[:, k])
+                add_sums(sums, label, profiles[:, k] * weighted[:, k])
         for term, label in self._dense_terms:
-            put(label, term.sum(axis=1))
+            add_sums(sums, label, term.sum(axis=1))
         return sums
