@@ -8,7 +8,11 @@ same draws (common random numbers), so differences between strategies are paired
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 
 import numpy as np
@@ -33,13 +37,18 @@ from .results import (
     standard_error,
 )
 from .scenario import COST_CATEGORIES, MAX_TRIALS, Scenario
-from .uncertainty import Draws, Sampler, draw, replicate_count
+from .uncertainty import Draws, Sampler, block_sizes, draw, replicate_count
 
 __all__ = ["CHUNK_TRIALS", "simulate", "simulate_point"]
 
 #: Trials per block: large enough to amortise Python overhead, small enough that a
 #: block's ``(n_months, n_trials)`` arrays stay in cache.
 CHUNK_TRIALS = 16_384
+
+#: Trials drawn at once: a larger round is drawn in segments of whole replicates (plain
+#: Monte Carlo: of this many trials), one strategy after the other, so the draws held in
+#: memory stay bounded however many trials are asked for.
+SEGMENT_TRIALS = 131_072
 
 #: Report order of the cost categories (the productivity dip last).
 CATEGORY_ORDER = (*COST_CATEGORIES, DISRUPTION_CATEGORY)
@@ -60,7 +69,13 @@ def _trial_count(trials: int, sampler: str) -> tuple[int, str]:
 
 
 class _StrategyRun:
-    """One strategy's per-trial outputs, gathered over chunks, schedule groups and rounds."""
+    """One strategy's per-trial outputs, gathered over segments, schedule groups and rounds.
+
+    :meth:`blocks` cuts one segment's draws into block tasks (independent, so they may run
+    on several threads, each writing its own slice of the segment's arrays); :meth:`merge`
+    takes their per-label sums in block order, so the result does not depend on how the
+    tasks were scheduled.
+    """
 
     def __init__(self, scenario: Scenario, index: int):
         self.scenario = scenario
@@ -69,12 +84,13 @@ class _StrategyRun:
         self.metrics: dict[str, list[np.ndarray]] = {name: [] for name in METRIC_NAMES}
         self.gate: dict[str, list[np.ndarray]] = {name: [] for name in GATE_FIELDS}
         self.cumulative: list[np.ndarray] = []
+        self.bands: np.ndarray | None = None
         self.cost_sums: dict[str, np.ndarray] = {}
         self.benefit_sums: dict[str, np.ndarray] = {}
         self.n_trials = 0
 
-    def add(self, draws: Draws, chunk: int) -> None:
-        """Run the trials of one round's ``draws``.
+    def blocks(self, draws: Draws, chunk: int) -> list[Callable[[], tuple[dict, dict]]]:
+        """The block tasks of one segment's ``draws``.
 
         Trials are ordered by schedule (trials that share one slip run together, so the
         engine keeps its per-month profiles) and cut into blocks of ``chunk``; each block's
@@ -85,35 +101,50 @@ class _StrategyRun:
         gate = {"held": np.zeros(n_trials, dtype=bool), "passed": np.ones(n_trials, dtype=bool),
                 "ratio": np.full(n_trials, np.nan), "npv_without_gate": np.empty(n_trials)}
         store = np.empty((n_months, n_trials), dtype=np.float32)
-        groups = schedule_groups(actual_go_lives(self.scenario, self.index, draws))
-        if len(groups) == 1:  # one schedule: contiguous slices, nothing to gather
-            for start in range(0, n_trials, chunk):
-                part = slice(start, min(start + chunk, n_trials))
-                block = draws.slice(part.start, part.stop)
-                self._run_block(block, [(groups[0][0], slice(None))], part, metrics, gate,
-                                store)
-        else:
-            order = np.concatenate([trials for _, trials in groups])
-            ends = np.cumsum([len(trials) for _, trials in groups])
-            for start in range(0, n_trials, chunk):
-                stop = min(start + chunk, n_trials)
-                part = order[start:stop]
-                runs = []
-                for (months, _), end, size in zip(groups, ends, np.diff(ends, prepend=0),
-                                                  strict=True):
-                    lo, hi = max(end - size, start), min(end, stop)
-                    if lo < hi:
-                        runs.append((months, slice(lo - start, hi - start)))
-                self._run_block(draws.take(part), runs, part, metrics, gate, store)
         for name, values in metrics.items():
             self.metrics[name].append(values)
         for name, values in gate.items():
             self.gate[name].append(values)
         self.cumulative.append(store)
         self.n_trials += n_trials
+        outputs = (metrics, gate, store)
+        groups = schedule_groups(actual_go_lives(self.scenario, self.index, draws))
+        tasks = []
+        if len(groups) == 1:  # one schedule: contiguous slices, nothing to gather
+            for start in range(0, n_trials, chunk):
+                part = slice(start, min(start + chunk, n_trials))
+                tasks.append(functools.partial(
+                    self._run_block, draws, (part.start, part.stop),
+                    [(groups[0][0], slice(None))], part, outputs))
+            return tasks
+        order = np.concatenate([trials for _, trials in groups])
+        ends = np.cumsum([len(trials) for _, trials in groups])
+        for start in range(0, n_trials, chunk):
+            stop = min(start + chunk, n_trials)
+            runs = []
+            for (months, _), end, size in zip(groups, ends, np.diff(ends, prepend=0),
+                                              strict=True):
+                lo, hi = max(end - size, start), min(end, stop)
+                if lo < hi:
+                    runs.append((months, slice(lo - start, hi - start)))
+            part = order[start:stop]
+            tasks.append(functools.partial(self._run_block, draws, part, runs, part, outputs))
+        return tasks
 
-    def _run_block(self, draws: Draws, runs, part, metrics, gate, store) -> None:
-        """One block: ``runs`` are ``(go-live months, slice of the block)`` pairs."""
+    def merge(self, sums: list[tuple[dict, dict]]) -> None:
+        """Add the blocks' per-label sums, in block order."""
+        for cost_sums, benefit_sums in sums:
+            for target, block in ((self.cost_sums, cost_sums),
+                                  (self.benefit_sums, benefit_sums)):
+                for key, value in block.items():
+                    add_sums(target, key, value)
+
+    def _run_block(self, draws: Draws, trials, runs, part, outputs) -> tuple[dict, dict]:
+        """One block: the trials ``trials`` of ``draws`` (a ``(start, stop)`` pair or
+        indices), written at ``part`` of ``outputs``; ``runs`` are ``(go-live months,
+        slice of the block)`` pairs. Returns the block's per-label sums."""
+        metrics, gate, store = outputs
+        draws = draws.slice(*trials) if isinstance(trials, tuple) else draws.take(trials)
         rate = self.scenario.rate_monthly
         n, n_months = draws.n_trials, self.scenario.horizon_months
         if len(runs) == 1:
@@ -134,6 +165,8 @@ class _StrategyRun:
         without = block["npv"].copy()
         held, passed = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
         ratio = np.full(n, np.nan)
+        cost_sums: dict[str, np.ndarray] = {}
+        benefit_sums: dict[str, np.ndarray] = {}
         for flows, where in pieces:
             if flows.gate is not None:
                 offset = where.start or 0
@@ -143,21 +176,27 @@ class _StrategyRun:
                     without[flows.gate.failed + offset] = pv_benefits - pv_costs
                 held[where], passed[where] = flows.gate.held, flows.gate.passed
                 ratio[where] = flows.gate.ratio
-            for target, sums in ((self.cost_sums, flows.cost_sums_by_category),
-                                 (self.benefit_sums, flows.benefit_sums_by_item)):
+            for target, sums in ((cost_sums, flows.cost_sums_by_category),
+                                 (benefit_sums, flows.benefit_sums_by_item)):
                 for key, value in sums.items():
                     add_sums(target, key, value)
         gate["npv_without_gate"][part] = without
         gate["held"][part], gate["passed"][part], gate["ratio"][part] = held, passed, ratio
+        return cost_sums, benefit_sums
+
+    def finish(self) -> None:
+        """Compute the cash bands and let the store of cumulative cash go (it is the
+        largest array of a run: ``n_months × n_trials`` float32)."""
+        self.bands = row_percentiles(self.cumulative, np.array(BAND_LEVELS))
+        self.cumulative = []
 
     def npv(self) -> np.ndarray:
         return np.concatenate(self.metrics["npv"])
 
     def result(self, replicate_starts: tuple[int, ...]) -> StrategyResult:
         n = self.n_trials
-        store = self.cumulative[0] if len(self.cumulative) == 1 else np.concatenate(
-            self.cumulative, axis=1)
-        levels = np.array(BAND_LEVELS)
+        if self.bands is None:
+            self.finish()
         order = [c for c in CATEGORY_ORDER if c in self.cost_sums]
         gate = None
         if self.gated:
@@ -165,7 +204,7 @@ class _StrategyRun:
         return StrategyResult(
             name=self.scenario.strategies[self.index].name,
             metrics=TrialMetrics(**{k: np.concatenate(v) for k, v in self.metrics.items()}),
-            cumulative_cash=Bands(levels, row_percentiles(store, levels)),
+            cumulative_cash=Bands(np.array(BAND_LEVELS), self.bands),
             mean_costs_by_category={c: self.cost_sums[c] / n for c in order},
             mean_benefits_by_item={k: v / n for k, v in self.benefit_sums.items()},
             gate=gate,
@@ -181,6 +220,7 @@ def simulate(
     *,
     precision: float | None = None,
     chunk_trials: int = CHUNK_TRIALS,
+    workers: int | None = None,
 ) -> Results:
     """Run the Monte Carlo simulation of every strategy on the same draws.
 
@@ -200,6 +240,11 @@ def simulate(
         scenario's ``simulation.npv_standard_error_target``): after the first
         ``trials``, more trials are added in rounds until it is met or
         ``simulation.max_trials`` is reached. The manifest says which.
+    chunk_trials : int, optional
+        Trials per block of the engine (memory and speed only; results do not depend on it).
+    workers : int, optional
+        Threads that run blocks side by side (default: the usable cores, at most four);
+        results do not depend on it.
 
     Returns
     -------
@@ -207,8 +252,9 @@ def simulate(
 
     Notes
     -----
-    BLAS runs on one thread meanwhile: the engine's matrix products are many and small,
-    and a second thread costs more than it gains (about twice the time on the 2-core
+    The blocks run on a pool of threads (numpy releases the GIL in its array loops). BLAS
+    runs on one thread meanwhile: the engine's matrix products are many and small, and
+    BLAS's own threads cost more than they gain (about twice the time on the 2-core
     benchmark machine).
 
     Examples
@@ -224,11 +270,85 @@ def simulate(
     (1000, (1000,))
     """
     with threadpool_limits(limits=1, user_api="blas"):  # see Notes
-        return _run(scenario, trials, seed, sampler, precision, chunk_trials)
+        return _run(scenario, trials, seed, sampler, precision, chunk_trials, workers)
+
+
+def _workers() -> int:
+    """Threads for the block tasks: the cores this process may use, at most four."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def _segments(n_trials: int, replicates: int) -> list[tuple[int, int]]:
+    """``(trials, replicates)`` of the segments a round of ``n_trials`` is drawn in: whole
+    replicates, each segment at most :data:`SEGMENT_TRIALS` (or one replicate)."""
+    if n_trials <= SEGMENT_TRIALS:
+        return [(n_trials, replicates)]
+    if replicates == 1:  # plain Monte Carlo: one sample, drawn in pieces
+        full, rest = divmod(n_trials, SEGMENT_TRIALS)
+        return [(SEGMENT_TRIALS, 1)] * full + ([(rest, 1)] if rest else [])
+    segments: list[tuple[int, int]] = []
+    for size in block_sizes(n_trials, replicates):
+        if segments and segments[-1][0] + size <= SEGMENT_TRIALS:
+            segments[-1] = (segments[-1][0] + size, segments[-1][1] + 1)
+        else:
+            segments.append((size, 1))
+    return segments
+
+
+class _Rounds:
+    """Runs the rounds of a simulation: draws each segment, hands its block tasks to the
+    thread pool and collects them, keeping the replicate starts."""
+
+    def __init__(self, scenario: Scenario, runs: list[_StrategyRun], sampler: str,
+                 chunk: int, pool: ThreadPoolExecutor):
+        self.scenario, self.runs, self.sampler = scenario, runs, sampler
+        self.chunk, self.pool = chunk, pool
+        self.starts: list[int] = []
+
+    def run(self, n_trials: int, replicates: int, seed, *, last: bool) -> None:
+        """One round from ``np.random.default_rng(seed)``; ``last``: no round follows, so
+        each strategy's bands are computed (and its store let go) as soon as it is done."""
+        segments = _segments(n_trials, replicates)
+        if len(segments) == 1:
+            draws = self._draw(np.random.default_rng(seed), *segments[0])
+            self._execute(self.runs, draws)
+            if last:
+                for run in self.runs:
+                    run.finish()
+            return
+        # several segments: strategy after strategy, the same draws made again for each,
+        # so one segment's draws are held at a time
+        for k, run in enumerate(self.runs):
+            rng = np.random.default_rng(seed)
+            for size, reps in segments:
+                self._execute([run], self._draw(rng, size, reps, record=k == 0))
+            if last:
+                run.finish()
+
+    def _draw(self, rng: np.random.Generator, size: int, reps: int, *,
+              record: bool = True) -> Draws:
+        offset = self.runs[0].n_trials
+        draws = draw(self.scenario, size, sampler=self.sampler, rng=rng, replicates=reps)
+        if record and (self.sampler != "mc" or not self.starts):  # MC: one sample
+            self.starts += [offset + s for s in draws.replicate_starts]
+        return draws
+
+    def _execute(self, runs: list[_StrategyRun], draws: Draws) -> None:
+        tasks = [run.blocks(draws, self.chunk) for run in runs]
+        flat = [task for block_tasks in tasks for task in block_tasks]
+        sums = list(self.pool.map(lambda task: task(), flat))
+        at = 0
+        for run, block_tasks in zip(runs, tasks, strict=True):
+            run.merge(sums[at:at + len(block_tasks)])
+            at += len(block_tasks)
 
 
 def _run(scenario: Scenario, trials: int | None, seed: int | None, sampler: Sampler | None,
-         precision: float | None, chunk_trials: int) -> Results:
+         precision: float | None, chunk_trials: int, workers: int | None) -> Results:
     settings = scenario.simulation
     requested = settings.trials if trials is None else int(trials)
     if not 1 <= requested <= MAX_TRIALS:
@@ -240,33 +360,30 @@ def _run(scenario: Scenario, trials: int | None, seed: int | None, sampler: Samp
     n_trials, note = _trial_count(requested, sampler)
     replicates = replicate_count(n_trials, sampler)
     runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
-    starts: list[int] = []
-    round_trials, round_replicates, rounds = n_trials, replicates, 0
-    rng = np.random.default_rng(seed)
-    while round_trials > 0:
-        draws = draw(scenario, round_trials, sampler=sampler, rng=rng,
-                     replicates=round_replicates)
-        if sampler != "mc" or not starts:  # plain MC: one sample, however many rounds
-            starts += [runs[0].n_trials + s for s in draws.replicate_starts]
-        for run in runs:
-            run.add(draws, chunk_trials)
-        rounds += 1
-        if target is None:
-            break
-        block = 1 if sampler == "mc" else n_trials // replicates
-        round_trials, round_replicates = _next_round(runs, tuple(starts), target,
-                                                     settings.max_trials, block, sampler)
-        rng = np.random.default_rng([seed, rounds])
+    with ThreadPoolExecutor(max_workers=workers or _workers()) as pool:
+        rounds = _Rounds(scenario, runs, sampler, chunk_trials, pool)
+        round_trials, round_replicates, count = n_trials, replicates, 0
+        round_seed: int | list[int] = seed
+        while round_trials > 0:
+            rounds.run(round_trials, round_replicates, round_seed, last=target is None)
+            count += 1
+            if target is None:
+                break
+            block = 1 if sampler == "mc" else n_trials // replicates
+            round_trials, round_replicates = _next_round(runs, tuple(rounds.starts), target,
+                                                         settings.max_trials, block, sampler)
+            round_seed = [seed, count]
+    starts = tuple(rounds.starts)
     total = runs[0].n_trials
     if target is not None:
-        worst = max(standard_error(run.npv(), tuple(starts)) for run in runs)
+        worst = max(standard_error(run.npv(), starts) for run in runs)
         reached = "reached" if worst <= target else f"not reached at the cap of {total:,} trials"
         note = "; ".join(x for x in (note, f"precision: standard error of mean NPV "
                                            f"{worst:,.0f} against a target of {target:,.0f}, "
-                                           f"{reached} ({rounds} round(s))") if x)
+                                           f"{reached} ({count} round(s))") if x)
     manifest = _manifest(scenario, total, requested, seed, sampler, point=False, note=note,
                          replicates=len(starts))
-    strategies = tuple(run.result(tuple(starts)) for run in runs)
+    strategies = tuple(run.result(starts) for run in runs)
     return Results(scenario=scenario, manifest=manifest, strategies=strategies)
 
 
@@ -293,7 +410,7 @@ def simulate_point(scenario: Scenario) -> Results:
     measured exactly, no slip beyond the point value's."""
     runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
     for run in runs:
-        run.add(Draws.point(scenario), CHUNK_TRIALS)
+        run.merge([task() for task in run.blocks(Draws.point(scenario), CHUNK_TRIALS)])
     manifest = _manifest(scenario, 1, 1, 0, "point", point=True, note="", replicates=1)
     return Results(scenario=scenario, manifest=manifest,
                    strategies=tuple(run.result((0,)) for run in runs))

@@ -24,6 +24,7 @@ __all__ = [
     "Draws",
     "Path",
     "UncertainInput",
+    "block_sizes",
     "correlated_columns",
     "draw",
     "format_path",
@@ -148,8 +149,14 @@ def replicate_count(n_trials: int, sampler: Sampler) -> int:
     return 1
 
 
-def _block_sizes(n: int, blocks: int) -> list[int]:
-    return [len(part) for part in np.array_split(np.arange(n), blocks)]
+def block_sizes(n: int, blocks: int) -> list[int]:
+    """Sizes of ``blocks`` contiguous, near-equal parts of ``n`` trials (the replicates).
+
+    >>> block_sizes(10, 3)
+    [4, 3, 3]
+    """
+    base, extra = divmod(n, blocks)
+    return [base + 1] * extra + [base] * (blocks - extra)
 
 
 def uniform_design(n: int, d: int, *, sampler: Sampler, rng: np.random.Generator,
@@ -176,8 +183,14 @@ def uniform_design(n: int, d: int, *, sampler: Sampler, rng: np.random.Generator
     else:
         engine = qmc.LatinHypercube if sampler == "lhs" else qmc.Sobol
         options = {} if sampler == "lhs" else {"scramble": True}
-        u = np.concatenate([engine(d, rng=rng, **options).random(size)
-                            for size in _block_sizes(n, replicates)])
+        # transposed while joining: the columns (one per input) become contiguous, so
+        # each inverse CDF reads its column in one stream (several times faster)
+        u = np.empty((d, n))
+        start = 0
+        for size in block_sizes(n, replicates):
+            u[:, start:start + size] = engine(d, rng=rng, **options).random(size).T
+            start += size
+        u = u.T
     return np.clip(u, U_EPS, 1.0 - U_EPS, out=u)
 
 
@@ -334,5 +347,5 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
     for i, strategy in enumerate(scenario.strategies):
         if strategy.gate is not None and strategy.gate.noise > 0:
             values[("strategies", i, "gate", "@z")] = rng.standard_normal(n_trials)
-    starts = np.cumsum([0, *_block_sizes(n_trials, replicates)[:-1]])
+    starts = np.cumsum([0, *block_sizes(n_trials, replicates)[:-1]])
     return Draws(n_trials, values, tuple(int(x) for x in starts))

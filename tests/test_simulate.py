@@ -122,6 +122,46 @@ def test_chunking_does_not_change_results(sampler):
                 np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.parametrize("sampler", ["mc", "sobol"])
+def test_threads_do_not_change_results(sampler):
+    # blocks run side by side on a thread pool; the per-label sums are merged in block
+    # order, so one thread and three give the same bits
+    scenario = load_scenario(EXAMPLE)
+    serial = simulate(scenario, trials=TRIALS, seed=3, sampler=sampler, chunk_trials=64,
+                      workers=1)
+    threaded = simulate(scenario, trials=TRIALS, seed=3, sampler=sampler, chunk_trials=64,
+                        workers=3)
+    assert_results_identical(serial, threaded)
+
+
+@pytest.mark.parametrize("sampler", ["mc", "lhs", "sobol"])
+def test_segmented_rounds_give_every_strategy_the_same_draws(sampler, monkeypatch):
+    # a round larger than SEGMENT_TRIALS is drawn in segments of whole replicates,
+    # strategy after strategy, the draws made again for each from the round's seed: every
+    # strategy's NPVs must equal the engine on those segments' draws, drawn once in order
+    simulate_module = sys.modules["costmodel.simulate"]
+    monkeypatch.setattr(simulate_module, "SEGMENT_TRIALS", 256)
+    scenario = load_scenario(EXAMPLE)
+    results = simulate(scenario, trials=1024, seed=8, sampler=sampler, chunk_trials=100)
+    rng = np.random.default_rng(8)
+    replicates = 1 if sampler == "mc" else 4  # 16 replicates of 64 trials, 4 a segment
+    segments = [draw(scenario, 256, sampler=sampler, rng=rng, replicates=replicates)
+                for _ in range(4)]
+    rate = scenario.rate_monthly
+    for k, strategy in enumerate(results.strategies):
+        expected = []
+        for draws in segments:
+            npv = np.empty(draws.n_trials)
+            for months, idx in schedule_groups(actual_go_lives(scenario, k, draws)):
+                flows = strategy_cash_flows(scenario, k, draws.take(idx), months)
+                npv[idx] = [npf.npv(rate, column) for column in (flows.benefits - flows.costs).T]
+            expected.append(npv)
+        np.testing.assert_allclose(strategy.metrics.npv, np.concatenate(expected),
+                                   rtol=1e-9, atol=1e-6, err_msg=strategy.name)
+        assert strategy.replicate_starts == ((0,) if sampler == "mc"
+                                             else tuple(range(0, 1024, 64)))
+
+
 # --- identities -----------------------------------------------------------------------------
 
 

@@ -105,9 +105,11 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
     }
 
 
-def row_percentiles(store: np.ndarray, levels, bins: int = 1024) -> np.ndarray:
+def row_percentiles(store, levels, bins: int = 1024) -> np.ndarray:
     """Exact linear-interpolation percentiles of each row, shape ``(len(levels), n_rows)``.
 
+    ``store`` is an array ``(n_rows, n)`` or a sequence of arrays ``(n_rows, n_i)`` whose
+    columns together make the rows (one row is joined at a time, never the whole store).
     Equal to ``np.percentile(store, levels, axis=1)`` (tested) at a fraction of its cost:
     a histogram of each row locates the bins holding the needed order statistics, and only
     the values in those bins are sorted. Rows must be finite.
@@ -117,9 +119,12 @@ def row_percentiles(store: np.ndarray, levels, bins: int = 1024) -> np.ndarray:
     >>> x = np.arange(101, dtype=np.float32)[None, :]
     >>> row_percentiles(x, [5, 50, 95])[:, 0].tolist()
     [5.0, 50.0, 95.0]
+    >>> row_percentiles([x[:, :40], x[:, 40:]], [5, 50, 95])[:, 0].tolist()
+    [5.0, 50.0, 95.0]
     """
+    parts = [store] if isinstance(store, np.ndarray) else list(store)
     levels = np.asarray(levels, dtype=float)
-    n_rows, n = store.shape
+    n_rows, n = parts[0].shape[0], sum(part.shape[1] for part in parts)
     position = levels / 100.0 * (n - 1)
     low_rank = np.floor(position).astype(np.intp)
     high_rank = np.minimum(low_rank + 1, n - 1)
@@ -127,7 +132,7 @@ def row_percentiles(store: np.ndarray, levels, bins: int = 1024) -> np.ndarray:
     ranks = np.unique(np.concatenate([low_rank, high_rank]))
     out = np.empty((levels.size, n_rows))
     for r in range(n_rows):
-        row = store[r]
+        row = parts[0][r] if len(parts) == 1 else np.concatenate([p[r] for p in parts])
         lo, hi = float(row.min()), float(row.max())
         if not lo < hi:
             out[:, r] = lo
