@@ -115,7 +115,7 @@ class _StrategyRun:
                 part = slice(start, min(start + chunk, n_trials))
                 tasks.append(functools.partial(
                     self._run_block, draws, (part.start, part.stop),
-                    [(groups[0][0], slice(None))], part, outputs))
+                    [(groups[0][0], slice(None))], part, outputs, (part.start, part.stop)))
             return tasks
         order = np.concatenate([trials for _, trials in groups])
         ends = np.cumsum([len(trials) for _, trials in groups])
@@ -128,7 +128,8 @@ class _StrategyRun:
                 if lo < hi:
                     runs.append((months, slice(lo - start, hi - start)))
             part = order[start:stop]
-            tasks.append(functools.partial(self._run_block, draws, part, runs, part, outputs))
+            tasks.append(functools.partial(self._run_block, draws, part, runs, part, outputs,
+                                           (start, stop)))
         return tasks
 
     def merge(self, sums: list[tuple[dict, dict]]) -> None:
@@ -139,10 +140,12 @@ class _StrategyRun:
                 for key, value in block.items():
                     add_sums(target, key, value)
 
-    def _run_block(self, draws: Draws, trials, runs, part, outputs) -> tuple[dict, dict]:
+    def _run_block(self, draws: Draws, trials, runs, part, outputs,
+                   position: tuple[int, int]) -> tuple[dict, dict]:
         """One block: the trials ``trials`` of ``draws`` (a ``(start, stop)`` pair or
-        indices), written at ``part`` of ``outputs``; ``runs`` are ``(go-live months,
-        slice of the block)`` pairs. Returns the block's per-label sums."""
+        indices), written at ``part`` of the per-trial ``outputs`` and at columns
+        ``position`` of the store; ``runs`` are ``(go-live months, slice of the block)``
+        pairs. Returns the block's per-label sums."""
         metrics, gate, store = outputs
         draws = draws.slice(*trials) if isinstance(trials, tuple) else draws.take(trials)
         rate = self.scenario.rate_monthly
@@ -161,7 +164,8 @@ class _StrategyRun:
         block = block_metrics(rate, costs, benefits)
         for name, values in metrics.items():
             values[part] = block[name]
-        store[:, part] = block["cumulative"]
+        # the store only feeds the bands (percentiles over trials): kept in block order
+        store[:, position[0]:position[1]] = block["cumulative"]
         without = block["npv"].copy()
         held, passed = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
         ratio = np.full(n, np.nan)

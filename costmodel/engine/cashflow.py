@@ -204,19 +204,63 @@ def _deployed_at(month: np.ndarray, shares: list[float], go_lives: list[int],
     return out
 
 
-def _keep(stop: np.ndarray, n_months: int) -> np.ndarray:
-    """``1.0`` in the months before ``stop`` (per column), else ``0.0``: ``(n_months, k)``."""
+def _before(stop: np.ndarray, n_months: int) -> np.ndarray | None:
+    """``1.0`` in the months before ``stop`` (per trial), else ``0.0``: ``(n_months, n)``;
+    ``None`` when no trial stops within the horizon (nothing to keep out)."""
+    if not (stop < n_months).any():
+        return None
     return (np.arange(n_months)[:, None] < stop[None, :]).astype(float)
 
 
-def _correct_sums(target: dict[str, np.ndarray], acc: FlowAccumulator, trials: np.ndarray,
-                  keep: np.ndarray) -> None:
-    """Correct ``acc``'s per-label sums for the trials at ``trials`` whose cells are
-    multiplied by ``keep`` ``(n_months, k)`` (only cells that change are visited)."""
-    months, columns = np.nonzero(keep != 1.0)
-    if months.size and not acc.empty:
-        _merge(target, acc.entry_sums_by_label(months, trials[columns],
-                                               keep[months, columns] - 1.0))
+def _times_keep(mask: np.ndarray | None, factor: np.ndarray | None) -> np.ndarray | None:
+    if mask is None or factor is None:
+        return factor if mask is None else mask
+    return mask * factor
+
+
+@dataclass(frozen=True)
+class _Stops:
+    """Per trial, the month from which each group's flows stop: after risk events
+    (abandonment; its wind-down for costs) and, where the gate failed, the gate."""
+
+    costs_base: np.ndarray
+    costs_later: np.ndarray
+    benefits_base: np.ndarray
+    benefits_later: np.ndarray
+
+    @classmethod
+    def of(cls, risk: RiskBlock, failed: np.ndarray, gate: Gate | None,
+           g: int | None) -> _Stops:
+        """``failed``: mask of the trials whose gate failed (in month ``g``)."""
+        costs, benefits = risk.costs_stop, risk.abandoned
+        if not failed.any():
+            return cls(costs, costs, benefits, benefits)
+        later_costs = np.where(failed, np.minimum(costs, g), costs)
+        later_benefits = np.where(failed, np.minimum(benefits, g), benefits)
+        if gate.on_fail == "wind_down":
+            return cls(np.where(failed, np.minimum(costs, g + gate.wind_down_months), costs),
+                       later_costs, later_benefits, later_benefits)
+        return cls(costs, later_costs, benefits, later_benefits)
+
+
+def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | None,
+          n_months: int, sums: dict[str, np.ndarray]) -> np.ndarray:
+    """The sum of ``groups`` (base, later) ``(accumulator, total)`` pairs, each total kept
+    before its group's stop month and times ``factor`` (the benefit kept in outages);
+    their per-label sums are added to ``sums``."""
+    out = None
+    keeps: dict[int, np.ndarray | None] = {}
+    for (acc, total), stop in zip(groups, stops, strict=True):
+        if acc.empty:
+            continue
+        if id(stop) not in keeps:  # base and later share their stops unless a gate failed
+            keeps[id(stop)] = _times_keep(_before(stop, n_months), factor)
+        keep = keeps[id(stop)]
+        _merge(sums, acc.sums_by_label(keep))
+        if keep is not None:
+            total *= keep
+        out = total if out is None else np.add(out, total, out=out)
+    return np.zeros((n_months, groups[0][0].n_trials)) if out is None else out
 
 
 def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, shares: list[float],
@@ -240,100 +284,16 @@ def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, share
                 when[happens], weights=amount[happens], minlength=n_months))
 
 
-def _incident_stops(risk: RiskBlock, trials: np.ndarray, failed: np.ndarray, gate: Gate | None,
-                    gate_month: int | None) -> tuple[np.ndarray, list[np.ndarray]]:
-    """For incidents of the trials at ``trials``: the month their costs stop, and the month
-    each phase group stops being deployed (pilot, later phases), after the risk events and
-    — where ``failed`` (a mask over ``trials``) — a failed gate."""
-    costs_stop = risk.costs_stop[trials].copy()
-    pilot_stop, later_stop = risk.abandoned[trials].copy(), risk.abandoned[trials].copy()
-    if failed.any():
-        g = gate_month
-        later_stop[failed] = np.minimum(later_stop[failed], g)
-        if gate.on_fail == "wind_down":
-            pilot_stop[failed] = np.minimum(pilot_stop[failed], g)
-            costs_stop[failed] = np.minimum(costs_stop[failed], g + gate.wind_down_months)
-    return costs_stop, [pilot_stop, later_stop]
-
-
-def _apply_events(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: tuple,
-                  risk: RiskBlock, hit: np.ndarray, gate: Gate | None, gate_month: int | None,
-                  failed: np.ndarray, shares: list[float],
-                  go_lives: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Apply risk events to every affected trial and a failed gate to the trials in
-    ``failed``, in place in ``costs``/``benefits`` and in the per-label ``sums``.
-
-    Returns the flows of the ``failed`` trials as they would have been without the gate
-    (risk events included), ``(n_months, len(failed))`` each.
-    """
-    cost_sums, benefit_sums = sums
-    # risk events: the same stops for every group, a loss on every benefit
-    totals_before = (costs[:, failed].copy(), benefits[:, failed].copy())
-    if hit.size:
-        # cells, not columns: an event touches a few months of a trial
-        months, trials = risk.cost_cells()
-        if months.size:
-            costs[months, trials] = 0.0
-            for acc in (parts.costs_base, parts.costs_later):
-                if not acc.empty:
-                    _merge(cost_sums, acc.entry_sums_by_label(months, trials,
-                                                              np.full(months.size, -1.0)))
-        months, trials, keep = risk.benefit_cells()
-        if months.size:
-            benefits[months, trials] *= keep
-            for acc in (parts.benefits_base, parts.benefits_later):
-                if not acc.empty:
-                    _merge(benefit_sums, acc.entry_sums_by_label(months, trials, keep - 1.0))
-
-    def add_incidents(out: np.ndarray, trials: np.ndarray, failed_here: np.ndarray,
-                      target: dict[str, np.ndarray] | None) -> None:
-        costs_stop, (pilot, later) = _incident_stops(risk, trials, failed_here, gate,
-                                                     gate_month)
-        _add_incidents(out, trials, risk, shares, go_lives, costs_stop,
-                       [pilot] + [later] * (len(shares) - 1), target)
-
-    without = (costs[:, failed].copy(), benefits[:, failed].copy())
-    if failed.size:
-        add_incidents(without[0], failed, np.zeros(failed.size, dtype=bool), None)
-        _fail_gate(parts, costs, benefits, sums, risk, gate, gate_month, failed, totals_before)
-    if hit.size and risk.incidents:
-        part = costs[:, hit]
-        add_incidents(part, hit, np.isin(hit, failed), cost_sums)
-        costs[:, hit] = part
-    return without
-
-
-def _fail_gate(parts: _Parts, costs: np.ndarray, benefits: np.ndarray, sums: tuple,
-               risk: RiskBlock, gate: Gate, g: int, failed: np.ndarray,
-               totals_before: tuple[np.ndarray, np.ndarray]) -> None:
-    """Cancel the later phases of the ``failed`` trials from month ``g`` (and wind the
-    pilot down if the gate says so). ``totals_before`` are their flows before any event.
-
-    A group's cells are multiplied by the risk events' keep ``K`` and the gate's stop
-    ``G``; the gate removes ``group ⊙ K ⊙ (1 - G)`` from what the risk events left.
-    """
-    n_months = costs.shape[0]
-    cost_sums, benefit_sums = sums
-    risk_costs = _keep(risk.costs_stop[failed], n_months)
-    risk_benefits = _keep(risk.abandoned[failed], n_months)
-    loss = risk.loss_matrix(failed)
-    if loss is not None:
-        risk_benefits *= 1.0 - loss
-    cancelled = 1.0 - _keep(np.full(failed.size, g), n_months)  # 1 from the gate on
-    flows = ((parts.costs_later, parts.costs_base, costs, risk_costs, totals_before[0],
-              g + gate.wind_down_months, cost_sums),
-             (parts.benefits_later, parts.benefits_base, benefits, risk_benefits,
-              totals_before[1], g, benefit_sums))
-    for later, base, out, keep, total, base_stop, target in flows:
-        later_part = later.columns(failed) if not later.empty else np.zeros_like(total)
-        base_part = total - later_part
-        # the cells go from term·K to term·K·(1 - cancelled): a change of -K·cancelled
-        _correct_sums(target, later, failed, 1.0 - keep * cancelled)
-        if gate.on_fail == "wind_down":
-            base_cancelled = 1.0 - _keep(np.full(failed.size, base_stop), n_months)
-            base_part *= 1.0 - base_cancelled
-            _correct_sums(target, base, failed, 1.0 - keep * base_cancelled)
-        out[:, failed] = (later_part * (1.0 - cancelled) + base_part) * keep
+def _incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, stops: _Stops,
+               n_phases: int, shares: list[float], go_lives: list[int],
+               sums: dict[str, np.ndarray] | None) -> None:
+    """Incident costs of the trials at ``trials`` (the columns of ``costs``): they count
+    while the project's costs run; the share deployed stops with each group's benefits."""
+    if risk.incidents:
+        phase_stops = [stops.benefits_base[trials]]
+        phase_stops += [stops.benefits_later[trials]] * (n_phases - 1)
+        _add_incidents(costs, trials, risk, shares, go_lives, stops.costs_base[trials],
+                       phase_stops, sums)
 
 
 def _gate_month(gate: Gate | None, go_lives: list[int], n_months: int) -> int | None:
@@ -401,44 +361,62 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
             if group.use is not None:
                 group.add(item.name, growth, value, scaled_by_use=True)
 
-    costs, benefits = (_sum_groups(parts.costs_base, parts.costs_later),
-                       _sum_groups(parts.benefits_base, parts.benefits_later))
-    cost_sums: dict[str, np.ndarray] = {}
-    benefit_sums: dict[str, np.ndarray] = {}
-    for target, groups in ((cost_sums, (parts.costs_base, parts.costs_later)),
-                           (benefit_sums, (parts.benefits_base, parts.benefits_later))):
-        for group in groups:
-            if not group.empty:
-                _merge(target, group.sums_by_label())
-
+    totals = {name: (acc, acc.total()) for name, acc in (
+        ("costs_base", parts.costs_base), ("costs_later", parts.costs_later),
+        ("benefits_base", parts.benefits_base), ("benefits_later", parts.benefits_later))}
     risk = RiskBlock.of(scenario, draws)
     gate_block = None
-    failed = np.zeros(0, dtype=np.intp)
+    failed = np.zeros(n_trials, dtype=bool)
     if gate_month is not None:
-        gate_block = _hold_gate(gate, gate_month, draws, where, parts, benefits, risk)
-        failed = gate_block.failed
-    hit = risk.affected()
-    if failed.size or hit.size:
-        c_without, b_without = _apply_events(parts, costs, benefits, (cost_sums, benefit_sums),
-                                             risk, hit, gate, gate_month, failed, shares, actual)
-        if gate_block is not None:
-            gate_block = replace(gate_block, costs_without=c_without, benefits_without=b_without)
-
+        benefit = totals["benefits_base"][1][gate_month] + totals["benefits_later"][1][gate_month]
+        gate_block = _hold_gate(gate, gate_month, draws, where, parts, benefit, risk)
+        failed = ~gate_block.passed
+    if failed.any():  # the flows had the rollout gone on: risk events only
+        columns = np.flatnonzero(failed)
+        without = _without_gate(totals, risk, columns, shares, actual)
+        gate_block = replace(gate_block, costs_without=without[0], benefits_without=without[1])
+    stops = _Stops.of(risk, failed, gate, gate_month)
+    cost_sums: dict[str, np.ndarray] = {}
+    benefit_sums: dict[str, np.ndarray] = {}
+    costs = _kept((totals["costs_base"], totals["costs_later"]),
+                  (stops.costs_base, stops.costs_later), None, n_months, cost_sums)
+    _incidents(costs, np.arange(n_trials), risk, stops, len(shares), shares, actual, cost_sums)
+    kept_share = risk.kept_share()
+    benefits = _kept((totals["benefits_base"], totals["benefits_later"]),
+                     (stops.benefits_base, stops.benefits_later), kept_share, n_months,
+                     benefit_sums)
     return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
                          benefit_sums_by_item=benefit_sums, gate=gate_block)
 
 
-def _sum_groups(base: FlowAccumulator, later: FlowAccumulator) -> np.ndarray:
-    total = base.total()
-    if not later.empty:
-        total += later.total()
-    return total
+def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: list[float],
+                  go_lives: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Costs and benefits of the trials at ``columns`` had their gate been passed: every
+    group, with the risk events only, ``(n_months, len(columns))`` each."""
+    n_months = totals["costs_base"][1].shape[0]
+    flows = []
+    for base, later, stop in (("costs_base", "costs_later", risk.costs_stop),
+                              ("benefits_base", "benefits_later", risk.abandoned)):
+        flow = totals[base][1][:, columns]
+        if not totals[later][0].empty:
+            flow += totals[later][1][:, columns]
+        keep = _before(stop[columns], n_months)
+        if keep is not None:
+            flow *= keep
+        flows.append(flow)
+    share = risk.kept_share(columns)
+    if share is not None:
+        flows[1] *= share
+    no_gate = _Stops.of(risk, np.zeros(risk.abandoned.size, dtype=bool), None, None)
+    _incidents(flows[0], columns, risk, no_gate, len(shares), shares, go_lives, None)
+    return flows[0], flows[1]
 
 
 def _hold_gate(gate: Gate, month: int, draws: Draws, where: tuple, parts: _Parts,
-               benefits: np.ndarray, risk: RiskBlock) -> GateBlock:
-    """Measure the pilot's run-rate benefit/cost ratio in ``month`` and decide."""
-    benefit = benefits[month] * (1.0 - risk.loss_at(month))
+               benefit: np.ndarray, risk: RiskBlock) -> GateBlock:
+    """Measure the pilot's run-rate benefit/cost ratio in ``month`` and decide;
+    ``benefit`` is the month's benefit before risk events, per trial."""
+    benefit = benefit * (1.0 - risk.loss_at(month))
     running = parts.costs_base.running + parts.costs_later.running
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(running > 0, benefit / running, np.where(benefit > 0, np.inf, 0.0))
@@ -446,6 +424,6 @@ def _hold_gate(gate: Gate, month: int, draws: Draws, where: tuple, parts: _Parts
         ratio = ratio * np.exp(gate.noise * np.asarray(draws.get((*where, "gate", "@z"), 0.0)))
     held = risk.abandoned > month
     passed = ~held | (ratio >= gate.threshold)
-    empty = np.zeros((benefits.shape[0], 0))
+    empty = np.zeros((parts.costs_base.n_months, 0))
     return GateBlock(held=held, passed=passed, ratio=np.where(held, ratio, np.nan),
                      failed=np.flatnonzero(~passed), costs_without=empty, benefits_without=empty)

@@ -7,8 +7,9 @@ one. Terms whose profile already varies per trial go straight into a dense accum
 Terms scaled by effective use ``E(m)`` get their own product, multiplied by ``E`` once.
 Means over trials by category (for the charts) come from the same factors without
 forming each term: ``mean_n(profile · coef) = profile · mean(coef)`` and
-``mean_n(E ⊙ profile ⊗ coef) = profile · (E @ coef) / n``. (Matrix-vector products use
-``np.einsum``: for these shapes it is several times faster here than BLAS ``gemv``.)
+``mean_n(E ⊙ profile ⊗ coef) = profile · (E @ coef) / n``; where risk events or a failed
+gate keep only a share ``K`` of some cells, ``profile · (K @ coef)`` and
+``profile · ((E ⊙ K) @ coef)``: one matrix product for all terms of a group.
 """
 
 from __future__ import annotations
@@ -79,40 +80,6 @@ class FlowAccumulator:
     def empty(self) -> bool:
         return not (self._plain or self._scaled or self._dense_terms)
 
-    def columns(self, trials: np.ndarray) -> np.ndarray:
-        """The sum of every term for the trials at indices ``trials``, ``(n_months, k)``."""
-        out = np.zeros((self.n_months, len(trials)))
-        if self._plain:
-            profiles, coefficients = self._stacked(self._plain)
-            out += profiles @ coefficients[:, trials]
-        if self._scaled:
-            profiles, coefficients = self._stacked(self._scaled)
-            out += (profiles @ coefficients[:, trials]) * self.use[:, trials]
-        if self._dense is not None:
-            out += self._dense[:, trials]
-        return out
-
-    def entry_sums_by_label(self, months: np.ndarray, trials: np.ndarray,
-                            weights: np.ndarray) -> dict[str, np.ndarray]:
-        """Per label and month, ``Σ_e weights[e] · term(months[e], trials[e])`` over the
-        entries ``e`` (a sparse set of month/trial cells), shape ``(n_months,)`` each.
-
-        Used to correct :meth:`sums_by_label` where a stop or loss changes a few cells:
-        ``weights`` is the change of the multiplier (``-1`` where a cell is cancelled).
-        """
-        sums: dict[str, np.ndarray] = {}
-
-        def by_month(values: np.ndarray) -> np.ndarray:
-            return np.bincount(months, weights=values, minlength=self.n_months)
-
-        scaled_weights = weights * self.use[months, trials] if self._scaled else None
-        for group, w in ((self._plain, weights), (self._scaled, scaled_weights)):
-            for profile, coefficient, label in group:
-                add_sums(sums, label, profile * by_month(w * coefficient[trials]))
-        for term, label in self._dense_terms:
-            add_sums(sums, label, by_month(weights * term[months, trials]))
-        return sums
-
     def total(self) -> np.ndarray:
         """The sum of every term, shape ``(n_months, n_trials)``."""
         out = None
@@ -134,18 +101,26 @@ class FlowAccumulator:
         coefficients = np.stack([c for _, c, _ in terms], axis=0)
         return profiles, coefficients
 
-    def sums_by_label(self) -> dict[str, np.ndarray]:
-        """Sum over trials of each label's terms, per month, shape ``(n_months,)``."""
+    def sums_by_label(self, keep: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Sum over trials of each label's terms, per month, shape ``(n_months,)``; with
+        ``keep`` ``(n_months, n_trials)``, of the terms times ``keep`` (the share of each
+        cell that risk events and a failed gate leave)."""
         sums: dict[str, np.ndarray] = {}
-
-        for profile, coefficient, label in self._plain:
-            add_sums(sums, label, profile * coefficient.sum())
+        if self._plain:
+            if keep is None:
+                for profile, coefficient, label in self._plain:
+                    add_sums(sums, label, profile * coefficient.sum())
+            else:
+                profiles, coefficients = self._stacked(self._plain)
+                weighted = keep @ coefficients.T  # (n_months, k): one pass over keep
+                for k, (_, _, label) in enumerate(self._plain):
+                    add_sums(sums, label, profiles[:, k] * weighted[:, k])
         if self._scaled:
             profiles, coefficients = self._stacked(self._scaled)
-            # one pass over E for all terms: (E @ coefficients.T)[m, k]
-            weighted = np.einsum("tn,kn->tk", self.use, coefficients)
+            # one pass over E (times keep) for all terms: (E @ coefficients.T)[m, k]
+            weighted = (self.use if keep is None else self.use * keep) @ coefficients.T
             for k, (_, _, label) in enumerate(self._scaled):
                 add_sums(sums, label, profiles[:, k] * weighted[:, k])
         for term, label in self._dense_terms:
-            add_sums(sums, label, term.sum(axis=1))
+            add_sums(sums, label, (term if keep is None else term * keep).sum(axis=1))
         return sums

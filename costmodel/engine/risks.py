@@ -38,22 +38,6 @@ class Incident:
     category: str
 
 
-def _spans(start: np.ndarray, length: np.ndarray,
-           n_months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cells ``(month, trial)`` of months ``start .. start + length - 1`` (within the
-    horizon) of every trial, as two index arrays."""
-    stop = np.minimum(start + length, n_months)
-    counts = np.maximum(stop - np.minimum(start, n_months), 0)
-    trials = np.repeat(np.arange(start.size), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(start, counts) + offsets, trials
-
-
-def _tails(stop: np.ndarray, n_months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cells ``(month, trial)`` from ``stop`` to the end of the horizon, every trial."""
-    return _spans(stop, np.full(stop.size, n_months), n_months)
-
-
 def _per_trial(value, n: int, dtype=float) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
 
@@ -107,38 +91,6 @@ class RiskBlock:
                                               risk.scales_with_deployment, risk.category))
         return cls(horizon, abandoned, costs_stop, losses, incidents)
 
-    def affected(self) -> np.ndarray:
-        """Indices of the trials where some event happens within the horizon."""
-        hit = self.abandoned < self.n_months
-        for event in (*self.losses, *self.incidents):
-            hit = hit | (event.month < self.n_months)
-        return np.flatnonzero(hit)
-
-    def cost_cells(self) -> tuple[np.ndarray, np.ndarray]:
-        """The (month, trial) cells whose costs an abandonment stops, as two index arrays."""
-        return _tails(self.costs_stop, self.n_months)
-
-    def benefit_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The (month, trial) cells whose benefits the events change, with the share of the
-        benefit kept there: 0 after an abandonment, ``1 - min(1, Σ loss)`` in an outage."""
-        n_months, n = self.n_months, self.abandoned.size
-        keys, values = [], []
-        for event in self.losses:
-            months, trials = _spans(event.month, event.months, n_months)
-            keys.append(months * n + trials)
-            values.append(event.loss[trials])
-        cells = np.zeros(0, dtype=np.int64)
-        keep = np.zeros(0)
-        if keys:
-            cells, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-            lost = np.bincount(inverse, weights=np.concatenate(values), minlength=cells.size)
-            keep = 1.0 - np.minimum(lost, 1.0)
-            alive = cells // n < self.abandoned[cells % n]  # after abandonment: the tails
-            cells, keep = cells[alive], keep[alive]
-        months, trials = _tails(self.abandoned, n_months)  # disjoint from the loss cells
-        return (np.concatenate([cells // n, months]), np.concatenate([cells % n, trials]),
-                np.concatenate([keep, np.zeros(months.size)]))
-
     def loss_at(self, month: int) -> np.ndarray:
         """Share of benefit lost in ``month``, per trial (capped at 1)."""
         total = np.zeros(self.abandoned.shape)
@@ -147,19 +99,28 @@ class RiskBlock:
                               event.loss, 0.0)
         return np.minimum(total, 1.0)
 
-    def loss_matrix(self, trials: np.ndarray) -> np.ndarray | None:
-        """Share of benefit lost per month for the trials at ``trials``, ``(n_months, k)``;
-        ``None`` when there is no loss risk."""
+    def kept_share(self, trials: np.ndarray | None = None) -> np.ndarray | None:
+        """Share of benefit kept per month through the benefit losses, ``1 - min(1, Σ
+        loss)``, for the trials at ``trials`` (default: all), ``(n_months, k)``; ``None``
+        when no loss happens to them within the horizon."""
         if not self.losses:
             return None
-        n_months, k = self.n_months, len(trials)
+        k = self.abandoned.size if trials is None else len(trials)
+        pick = (lambda a: a) if trials is None else (lambda a: a[trials])
+        if not any((pick(event.month) < self.n_months).any() for event in self.losses):
+            return None
+        n_months = self.n_months
         steps = np.zeros((n_months + 1, k))
         columns = np.arange(k)
         for event in self.losses:
-            start = event.month[trials]
-            stop = np.minimum(start + event.months[trials], n_months)
-            loss = event.loss[trials]
+            start = pick(event.month)
+            stop = np.minimum(start + pick(event.months), n_months)
+            loss = pick(event.loss)
             # one cell per column in each statement, so plain fancy indexing adds correctly
             steps[np.minimum(start, n_months), columns] += loss
             steps[stop, columns] -= np.where(start < n_months, loss, 0.0)
-        return np.minimum(np.cumsum(steps[:-1], axis=0), 1.0)
+        lost = steps[:-1]
+        for m in range(1, n_months):  # row by row: streams through memory
+            np.add(lost[m - 1], lost[m], out=lost[m])
+        np.minimum(lost, 1.0, out=lost)
+        return np.subtract(1.0, lost, out=lost)
