@@ -1,4 +1,4 @@
-"""The command line: ``costmodel run | validate``.
+"""The command line: ``costmodel run | validate | app``.
 
 Exit codes: 0 on success, 2 on bad input (the message on stderr, no traceback).
 """
@@ -144,12 +144,55 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object")
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("path", help="scenario file (.toml or .json)")
+    app = commands.add_parser("app", help="open the dashboard in a browser (local only)")
+    app.add_argument("path", nargs="?", default=None,
+                     help="scenario file to open, or a folder of scenarios (default: "
+                          "./scenarios, else the examples)")
+    app.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (8501)")
     return parser
+
+
+def app_command(path: str | None, port: int) -> list[str]:
+    """The ``streamlit run`` command line of the dashboard: bound to 127.0.0.1, usage
+    statistics off, XSRF protection on, uploads limited to 1 MB.
+
+    Examples
+    --------
+    >>> command = app_command("scenarios/x.toml", 8600)
+    >>> command[command.index("--server.address") + 1], command[-2:]
+    ('127.0.0.1', ['--scenario', 'scenarios/x.toml'])
+    """
+    from pathlib import Path
+
+    entry = Path(__file__).parent / "dashboard" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(entry),
+               "--server.address", "127.0.0.1", "--server.port", str(port),
+               "--browser.gatherUsageStats", "false", "--server.enableXsrfProtection", "true",
+               "--server.maxUploadSize", "1"]
+    if path is not None:
+        command += ["--", "--scenario", path]
+    return command
+
+
+def _app(path: str | None, port: int) -> int:
+    import os
+    import subprocess
+
+    if path is not None and not os.path.exists(path):
+        print(f"error: {path}: no such file or folder — give a scenario file or a folder "
+              "of them", file=sys.stderr)
+        return 2
+    try:
+        return subprocess.call(app_command(path, port))
+    except KeyboardInterrupt:
+        return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``costmodel`` command. Returns the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "app":
+        return _app(args.path, args.port)
     try:
         scenario = load_scenario(args.path)
         if args.command == "validate":

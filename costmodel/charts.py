@@ -1,0 +1,322 @@
+"""Charts: one function per chart, each returning a plotly ``Figure`` in one house style.
+
+Every chart of a run takes the :class:`~costmodel.results.Results` (or a part of it) and
+carries a title, a subtitle saying what to read from it, and a source note naming the
+scenario, the trial count, the sampler and the seed. A strategy keeps its colour in every
+chart (:func:`strategy_colours`, by its position in the scenario). Text the user typed
+(scenario, strategy and item names) is escaped before plotly renders it.
+
+To add a chart: write a function ``name(results, ...) -> go.Figure`` that builds traces
+with :func:`strategy_colours` and finishes with :func:`house_style`.
+
+Examples
+--------
+>>> import costmodel
+>>> from pathlib import Path
+>>> scenario = costmodel.load_scenario(
+...     Path(costmodel.__file__).parents[1] / "scenarios" / "customer_service_assistant.toml")
+>>> figure = npv_distribution(costmodel.simulate(scenario, trials=1_024, seed=1))
+>>> [trace.name for trace in figure.data if trace.type == "histogram"]
+['All at once', 'Pilot, then two waves']
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .distributions import Distribution, parse_distribution
+from .results import Comparison, Results
+from .verdict import currency_symbol, money, paid_back_share, percent
+
+__all__ = [
+    "PALETTE",
+    "cash_fan",
+    "distribution_preview",
+    "house_style",
+    "monthly_flows",
+    "npv_difference",
+    "npv_distribution",
+    "payback_curve",
+    "source_note",
+    "strategy_colours",
+]
+
+#: Strategy colours, in scenario order (colour-blind-safe, after Okabe and Ito).
+PALETTE = ("#0F4C81", "#E07B00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#6B6B6B",
+           "#B59B00")
+#: Colours of cost categories and benefit items in the monthly-flows chart.
+_FLOW_COSTS = ("#7F1D1D", "#B91C1C", "#DC2626", "#EF4444", "#F87171", "#FCA5A5", "#9A3412",
+               "#C2410C", "#EA580C", "#FB923C", "#FDBA74", "#78716C", "#A8A29E")
+_FLOW_BENEFITS = ("#14532D", "#15803D", "#22C55E", "#4ADE80", "#86EFAC", "#0F766E", "#14B8A6")
+_INK = "#1F2933"
+_MUTED = "#6B7280"
+_GRID = "#E5E7EB"
+_FONT = "Inter, 'Segoe UI', Helvetica, Arial, sans-serif"
+
+
+def _text(value: str) -> str:
+    """User text made safe for plotly's HTML-like labels."""
+    return html.escape(str(value), quote=False)
+
+
+def strategy_colours(names: Sequence[str]) -> dict[str, str]:
+    """The colour of each strategy, by position: the same in every chart of a run."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    red, green, blue = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def source_note(results: Results) -> str:
+    """``"Source: costmodel 0.1.0 · <scenario> · 16,384 trials (sobol), seed 7"``."""
+    m = results.manifest
+    run = "point estimate" if m.point else f"{m.trials:,} trials ({m.sampler}), seed {m.seed}"
+    return f"Source: costmodel {m.package_version} · {m.scenario_name} · {run}"
+
+
+def house_style(figure: go.Figure, *, title: str, subtitle: str = "", source: str = "",
+                height: int = 420) -> go.Figure:
+    """Apply the house style: title and subtitle at the top left, a source note at the
+    bottom left, light grid, one font. ``title``, ``subtitle`` and ``source`` are plain
+    text (escaped here). Returns ``figure``."""
+    heading = f"<b>{_text(title)}</b>"
+    if subtitle:
+        heading += f"<br><span style='font-size:12px;color:{_MUTED}'>{_text(subtitle)}</span>"
+    figure.update_layout(
+        template="plotly_white",
+        height=height,
+        font={"family": _FONT, "size": 12, "color": _INK},
+        title={"text": heading, "x": 0.0, "xanchor": "left", "y": 0.97, "yanchor": "top",
+               "font": {"size": 15}},
+        margin={"l": 64, "r": 24, "t": 78, "b": 84 if source else 56},
+        legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.16,
+                "yanchor": "top", "bgcolor": "rgba(0,0,0,0)"},
+        hoverlabel={"font": {"family": _FONT}},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    figure.update_xaxes(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID)
+    figure.update_yaxes(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID)
+    if source:
+        figure.add_annotation(text=_text(source), xref="paper", yref="paper", x=0.0, y=0.0,
+                              yshift=-(84 - 14), xanchor="left", yanchor="bottom",
+                              showarrow=False, font={"size": 10, "color": _MUTED})
+    return figure
+
+
+def _money_axis(currency: str) -> dict[str, Any]:
+    return {"tickprefix": currency_symbol(currency), "tickformat": ",.3~s",
+            "separatethousands": True}
+
+
+def _months_axis(horizon: int) -> dict[str, Any]:
+    return {"title": "month from project start", "range": [0, horizon], "dtick": 6}
+
+
+# --- charts of a run -----------------------------------------------------------------
+
+
+def cash_fan(results: Results) -> go.Figure:
+    """Cumulative net cash by month, one panel per strategy: the median, the P25–P75 and
+    P5–P95 bands, and the break-even line. Panels share the vertical axis."""
+    names = results.names
+    colours = strategy_colours(names)
+    currency = results.scenario.currency
+    columns = min(len(names), 3)
+    rows = math.ceil(len(names) / columns)
+    figure = make_subplots(rows=rows, cols=columns, shared_yaxes=True, shared_xaxes=True,
+                           subplot_titles=[_text(n) for n in names],
+                           horizontal_spacing=0.04, vertical_spacing=0.12)
+    for i, strategy in enumerate(results.strategies):
+        row, col = i // columns + 1, i % columns + 1
+        bands = strategy.cumulative_cash
+        month = np.arange(bands.values.shape[1])
+        colour = colours[strategy.name]
+        first = i == 0
+        for low, high, alpha, label in ((5, 95, 0.14, "P5–P95"), (25, 75, 0.32, "P25–P75")):
+            figure.add_trace(go.Scatter(x=month, y=bands.at(high), mode="lines",
+                                        line={"width": 0}, hoverinfo="skip", showlegend=False,
+                                        legendgroup=label),
+                             row=row, col=col)
+            figure.add_trace(go.Scatter(
+                x=month, y=bands.at(low), mode="lines", line={"width": 0}, fill="tonexty",
+                fillcolor=_rgba(colour, alpha), name=f"{label} of trials",
+                legendgroup=label, showlegend=first, hoverinfo="skip"), row=row, col=col)
+        figure.add_trace(go.Scatter(
+            x=month, y=bands.at(50), mode="lines", line={"color": colour, "width": 2.5},
+            name=_text(strategy.name) + " — median", showlegend=True,
+            hovertemplate="month %{x}: %{y:,.0f}<extra>median</extra>"), row=row, col=col)
+        figure.add_hline(y=0, line={"color": _INK, "width": 1, "dash": "dot"}, row=row,
+                         col=col)
+        figure.update_xaxes(range=[0, month.size - 1], dtick=6, row=row, col=col)
+    figure.update_yaxes(**_money_axis(currency))
+    figure.update_yaxes(title=f"cumulative net cash [{currency}]", col=1)
+    figure.update_xaxes(title="month from project start", row=rows)
+    return house_style(
+        figure, title="Cumulative cash: when each plan breaks even",
+        subtitle="Median, with the middle half (dark) and 90 % (light) of trials; "
+                 "the dotted line is break-even",
+        source=source_note(results), height=380 + 260 * (rows - 1))
+
+
+def npv_distribution(results: Results) -> go.Figure:
+    """Overlaid NPV distributions of every strategy (share of trials per bin), with the
+    break-even line at 0 and each strategy's expected NPV marked."""
+    names = results.names
+    colours = strategy_colours(names)
+    currency = results.scenario.currency
+    finite = np.concatenate([np.asarray(s.metrics.npv)[np.isfinite(s.metrics.npv)]
+                             for s in results.strategies])
+    low, high = (np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 1.0))
+    size = (high - low) / 60 if high > low else 1.0
+    figure = go.Figure()
+    for strategy in results.strategies:
+        colour = colours[strategy.name]
+        figure.add_trace(go.Histogram(
+            x=np.asarray(strategy.metrics.npv), name=_text(strategy.name),
+            histnorm="probability", opacity=0.55, marker={"color": colour},
+            xbins={"start": low, "end": high, "size": size},
+            hovertemplate="NPV %{x}<br>%{y:.1%} of trials<extra>%{fullData.name}</extra>"))
+        mean = strategy.summary.npv.mean
+        figure.add_vline(x=mean, line={"color": colour, "width": 2, "dash": "dash"})
+    figure.add_vline(x=0, line={"color": _INK, "width": 1, "dash": "dot"})
+    figure.update_layout(barmode="overlay")
+    figure.update_xaxes(title=f"net present value [{currency}]", range=[low, high],
+                        **_money_axis(currency))
+    figure.update_yaxes(title="share of trials", tickformat=".0%")
+    return house_style(figure, title="NPV: the spread of outcomes",
+                       subtitle="Share of trials per NPV bin; dashed lines mark each "
+                                "plan's expected NPV, the dotted line break-even",
+                       source=source_note(results))
+
+
+def payback_curve(results: Results) -> go.Figure:
+    """Probability of having paid back by each month, per strategy."""
+    names = results.names
+    colours = strategy_colours(names)
+    horizon = results.scenario.horizon_months
+    figure = go.Figure()
+    month = np.arange(1, horizon + 1)
+    for strategy in results.strategies:
+        share = paid_back_share(strategy, horizon)
+        figure.add_trace(go.Scatter(
+            x=month, y=share, mode="lines", line={"color": colours[strategy.name],
+                                                   "width": 2.5, "shape": "hv"},
+            name=_text(strategy.name),
+            hovertemplate="by month %{x}: %{y:.0%}<extra>%{fullData.name}</extra>"))
+    figure.add_hline(y=0.5, line={"color": _MUTED, "width": 1, "dash": "dot"})
+    figure.update_xaxes(**_months_axis(horizon))
+    figure.update_yaxes(title="share of trials paid back", tickformat=".0%", range=[0, 1.02])
+    return house_style(figure, title="Payback: the chance of having paid back by each month",
+                       subtitle="Simple payback (undiscounted cumulative cash back above "
+                                "zero); the dotted line is an even chance",
+                       source=source_note(results))
+
+
+def npv_difference(results: Results, comparison: Comparison) -> go.Figure:
+    """The paired NPV difference ``a - b`` on the same draws: bars where ``a`` is ahead
+    in ``a``'s colour, where ``b`` is ahead in ``b``'s."""
+    colours = strategy_colours(results.names)
+    currency = results.scenario.currency
+    delta = np.asarray(comparison.delta_npv)
+    finite = delta[np.isfinite(delta)]
+    low, high = (np.percentile(finite, [0.5, 99.5]) if finite.size else (-1.0, 1.0))
+    span = max(high - low, 1.0)
+    size = span / 60
+    start = math.floor(low / size) * size  # a bin edge falls on 0
+    figure = go.Figure()
+    for values, strategy in ((delta[delta > 0], comparison.a), (delta[delta <= 0],
+                                                                comparison.b)):
+        figure.add_trace(go.Histogram(
+            x=values, name=f"{_text(strategy)} ahead", histnorm="",
+            marker={"color": colours[strategy]}, opacity=0.8,
+            xbins={"start": start, "end": high, "size": size},
+            hovertemplate="difference %{x}<br>%{y:,} trials<extra>%{fullData.name}</extra>"))
+    figure.add_vline(x=0, line={"color": _INK, "width": 1, "dash": "dot"})
+    figure.add_vline(x=comparison.mean_delta_npv, line={"color": _INK, "width": 2,
+                                                        "dash": "dash"})
+    figure.update_layout(barmode="overlay", bargap=0.02)
+    figure.update_xaxes(title=f"NPV of {_text(comparison.a)} minus {_text(comparison.b)} "
+                              f"[{currency}]", range=[low, high], **_money_axis(currency))
+    figure.update_yaxes(title="trials")
+    subtitle = (f"{comparison.a} ahead in {percent(comparison.prob_a_beats_b)} of trials; "
+                f"mean difference {money(comparison.mean_delta_npv, currency, signed=True)} "
+                f"(dashed line)")
+    return house_style(figure, title=f"{comparison.a} against {comparison.b}, on the same "
+                                     "draws", subtitle=subtitle, source=source_note(results))
+
+
+def monthly_flows(results: Results, strategy_name: str) -> go.Figure:
+    """Mean monthly costs by category (below zero) and benefits by item (above zero) of
+    one strategy, with the mean net cash flow as a line."""
+    strategy = results[strategy_name]
+    currency = results.scenario.currency
+    month = np.arange(results.scenario.horizon_months)
+    figure = go.Figure()
+    for k, (category, values) in enumerate(strategy.mean_costs_by_category.items()):
+        figure.add_trace(go.Bar(
+            x=month, y=-np.asarray(values), name=category.replace("_", " "),
+            marker={"color": _FLOW_COSTS[k % len(_FLOW_COSTS)]},
+            hovertemplate="month %{x}: %{y:,.0f}<extra>%{fullData.name}</extra>"))
+    for k, (item, values) in enumerate(strategy.mean_benefits_by_item.items()):
+        figure.add_trace(go.Bar(
+            x=month, y=np.asarray(values), name=_text(item),
+            marker={"color": _FLOW_BENEFITS[k % len(_FLOW_BENEFITS)]},
+            hovertemplate="month %{x}: %{y:,.0f}<extra>%{fullData.name}</extra>"))
+    net = strategy.mean_benefits - strategy.mean_costs
+    figure.add_trace(go.Scatter(
+        x=month, y=net, mode="lines", name="net cash flow",
+        line={"color": strategy_colours(results.names)[strategy_name], "width": 2.5},
+        hovertemplate="month %{x}: %{y:,.0f}<extra>net</extra>"))
+    figure.update_layout(barmode="relative", bargap=0.15)
+    figure.update_xaxes(**_months_axis(len(month)))
+    figure.update_yaxes(title=f"mean cash flow [{currency}/month]", **_money_axis(currency))
+    return house_style(figure, title=f"Where the money goes and comes from: {strategy_name}",
+                       subtitle="Mean over trials per month: costs by category below zero, "
+                                "benefits by item above",
+                       source=source_note(results), height=440)
+
+
+# --- inputs --------------------------------------------------------------------------
+
+
+def distribution_preview(value: Any, *, label: str = "", unit: str = "",
+                         points: int = 2_000) -> go.Figure:
+    """A small picture of one uncertain input: its density (from the inverse CDF on an
+    even grid of probabilities), or a single line for a fixed number.
+
+    ``value`` is a number, a :class:`~costmodel.distributions.Distribution` or its file
+    form (``{"pert": [low, likely, high]}``). Raises ``ValueError`` for an invalid form.
+    """
+    if isinstance(value, dict):
+        value = parse_distribution(value)
+    figure = go.Figure()
+    if isinstance(value, Distribution) and not value.is_constant:
+        grid = (np.arange(points) + 0.5) / points
+        draws = value.ppf(grid)
+        figure.add_trace(go.Histogram(x=draws, nbinsx=40, histnorm="probability density",
+                                      marker={"color": PALETTE[0]}, opacity=0.75,
+                                      hoverinfo="skip"))
+        point = value.point()
+        subtitle = value.describe()
+    else:
+        point = float(value.point() if isinstance(value, Distribution) else value)
+        figure.add_trace(go.Scatter(x=[point, point], y=[0, 1], mode="lines",
+                                    line={"color": PALETTE[0], "width": 3}, hoverinfo="skip"))
+        subtitle = f"fixed at {point:,.6g}"
+    figure.add_vline(x=point, line={"color": _INK, "width": 1, "dash": "dot"})
+    figure.update_yaxes(visible=False)
+    figure.update_xaxes(title=unit or None, tickformat=",.4~s")
+    house_style(figure, title=label or "Distribution", subtitle=subtitle, height=190)
+    figure.update_layout(margin={"l": 12, "r": 12, "t": 52, "b": 36}, showlegend=False,
+                         title={"font": {"size": 13}})
+    return figure
