@@ -14,23 +14,30 @@ name the field, the value and the fix.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
     ValidationError,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from .distributions import FORMS, Distribution, Range90, parse_distribution
 from .errors import Problem, ScenarioError
+from .fields import (
+    AnnualRate,
+    Count,
+    Factor,
+    Fraction,
+    Model,
+    Money,
+    Name,
+    Positive,
+    Text,
+    Uncertain,
+    dump_uncertain,
+)
 
 __all__ = [
     "BENEFIT_KINDS",
@@ -91,121 +98,10 @@ BENEFIT_KINDS = ("labour_hours", "volume", "revenue", "amount")
 RISK_KINDS = ("cost", "benefit_loss", "abandonment")
 
 
-# --- uncertain values ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UncertainBounds:
-    """Marker in a field's metadata: the field is uncertain, with these bounds."""
-
-    low: float = -math.inf
-    high: float = math.inf
-    low_open: bool = False
-    what: str = "value"
-    percent_hint: bool = False
-
-
-def _fmt(x: float) -> str:
-    return f"{x:,.6g}"
-
-
-def _check_bounds(value: float | Distribution, bounds: UncertainBounds) -> None:
-    lo, hi = value.support() if isinstance(value, Distribution) else (value, value)
-    form = value.describe() if isinstance(value, Distribution) else _fmt(value)
-    if bounds.percent_hint and 2 <= hi <= 100:
-        raise ValueError(
-            f"{form} looks like a percentage — give {bounds.what} as a fraction, "
-            f"e.g. {hi / 100:g} for {hi:g} %"
-        )
-    too_low = lo <= bounds.low if bounds.low_open else lo < bounds.low
-    if too_low:
-        limit = "above" if bounds.low_open else "at least"
-        if isinstance(value, Range90):
-            raise ValueError(f"{form} can fall below {_fmt(bounds.low)}; {bounds.what} must be "
-                             f"{limit} {_fmt(bounds.low)} — use a range90 with a low above 0, "
-                             "or {pert = [low, likely, high]}")
-        if isinstance(value, Distribution) and math.isinf(lo):
-            fix = f"add bounds, e.g. low = {_fmt(bounds.low)}"
-            raise ValueError(f"{form} can fall below {_fmt(bounds.low)}; {bounds.what} must be "
-                             f"{limit} {_fmt(bounds.low)} — {fix}")
-        raise ValueError(f"{form} goes down to {_fmt(lo)}; {bounds.what} must be {limit} "
-                         f"{_fmt(bounds.low)} — use a value {limit} {_fmt(bounds.low)}")
-    if hi > bounds.high:
-        if isinstance(value, Range90):
-            raise ValueError(f"{form} can rise above {_fmt(bounds.high)}; {bounds.what} must be "
-                             f"at most {_fmt(bounds.high)} — range90 is unbounded above: use "
-                             "{pert = [low, likely, high]} or {beta = {alpha = ..., beta = ...}}")
-        if isinstance(value, Distribution) and math.isinf(hi):
-            raise ValueError(f"{form} can rise above {_fmt(bounds.high)}; {bounds.what} must be "
-                             f"at most {_fmt(bounds.high)} — add high = {_fmt(bounds.high)}")
-        raise ValueError(f"{form} goes up to {_fmt(hi)}; {bounds.what} must be at most "
-                         f"{_fmt(bounds.high)} — use a smaller value")
-
-
-def _uncertain_validator(bounds: UncertainBounds):
-    def validate(data: Any) -> float | Distribution:
-        if isinstance(data, bool):
-            raise ValueError(f"expected {FORMS}; got {str(data).lower()}")
-        if isinstance(data, int | float):
-            if not math.isfinite(data):
-                raise ValueError(f"{data!r} is not a finite number — give a finite value")
-            value: float | Distribution = float(data)
-        elif isinstance(data, str):
-            raise ValueError(f"expected {FORMS}; got the text {data!r} — write numbers "
-                             "without quotes")
-        else:
-            value = parse_distribution(data)
-        _check_bounds(value, bounds)
-        return value
-
-    return validate
-
-
-def _dump_uncertain(value: float | Distribution) -> Any:
-    return value.to_data() if isinstance(value, Distribution) else value
-
-
-def uncertain(
-    low: float = -math.inf,
-    high: float = math.inf,
-    *,
-    low_open: bool = False,
-    what: str = "value",
-    percent_hint: bool = False,
-) -> Any:
-    """An uncertain-value field type with bounds on its support."""
-    bounds = UncertainBounds(low, high, low_open, what, percent_hint)
-    return Annotated[
-        Any,
-        PlainValidator(_uncertain_validator(bounds)),
-        PlainSerializer(_dump_uncertain),
-        WithJsonSchema({"description": f"{what}: {FORMS}"}),
-        bounds,
-    ]
-
-
-#: Any real number or distribution.
-Uncertain = uncertain()
-Money = uncertain(0.0, what="an amount")
-Count = uncertain(0.0, what="a count")
-Fraction = uncertain(0.0, 1.0, what="a share", percent_hint=True)
-AnnualRate = uncertain(-0.5, 1.0, what="a yearly rate", percent_hint=True)
-Positive = uncertain(0.0, low_open=True, what="a duration")
-Factor = uncertain(0.0, 1.0, low_open=True, what="a learning factor", percent_hint=True)
-
-
 # --- the model -------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-Name = Annotated[str, Field(min_length=1, max_length=120)]
-Text = Annotated[str, Field(max_length=4000)]
-
-
-class Organisation(_Model):
+class Organisation(Model):
     """Who the tool is rolled out to.
 
     Attributes
@@ -227,7 +123,7 @@ class Organisation(_Model):
     monthly_cost_per_unit: Money = 0.0
 
 
-class CostItem(_Model):
+class CostItem(Model):
     """One cost line.
 
     ``kind`` is ``one_time``, ``monthly`` or ``yearly``; ``basis`` says what ``amount`` is
@@ -250,7 +146,7 @@ class CostItem(_Model):
     note: Text = ""
 
 
-class _BenefitBase(_Model):
+class _BenefitBase(Model):
     name: Name
     growth: AnnualRate = 0.0
     note: Text = ""
@@ -299,7 +195,7 @@ Benefit = Annotated[
 ]
 
 
-class Adoption(_Model):
+class Adoption(Model):
     """How use grows after a phase goes live (resistance to change, data quality).
 
     Attributes
@@ -318,14 +214,14 @@ class Adoption(_Model):
     data_quality: Fraction = 1.0
 
 
-class Phase(_Model):
+class Phase(Model):
     """One wave of a rollout: a ``share`` of the units going live in month ``go_live``."""
 
     share: Annotated[float, Field(gt=0.0, le=1.0)]
     go_live: Annotated[int, Field(ge=0)]
 
 
-class Learning(_Model):
+class Learning(Model):
     """What later phases learn from earlier ones.
 
     ``adoption_speedup`` multiplies months-to-half for each later phase (0.8: 20 %
@@ -338,7 +234,7 @@ class Learning(_Model):
     cost_learning_rate: Factor = 1.0
 
 
-class Disruption(_Model):
+class Disruption(Model):
     """The productivity dip after a phase goes live.
 
     For ``months`` months after each go-live, the phase's units lose
@@ -349,7 +245,7 @@ class Disruption(_Model):
     months: Annotated[int, Field(ge=0, le=24)] = 0
 
 
-class Slip(_Model):
+class Slip(Model):
     """Schedule slip: go-lives later than planned (integration with existing systems).
 
     The first go-live is ``months`` late (an uncertain delay, rounded to whole months);
@@ -370,7 +266,7 @@ class Slip(_Model):
     later_phases: Fraction = 1.0
 
 
-class Gate(_Model):
+class Gate(Model):
     """A stage gate after the pilot (the first phase) of a phased strategy.
 
     ``months_after_pilot`` months after the pilot actually goes live, the pilot's run-rate
@@ -413,7 +309,7 @@ class Gate(_Model):
         return threshold
 
 
-class Strategy(_Model):
+class Strategy(Model):
     """A rollout plan: phases (shares summing to 1), their lead time, learning, disruption,
     schedule slip and an optional stage gate after the pilot."""
 
@@ -427,7 +323,7 @@ class Strategy(_Model):
     gate: Gate | None = None
 
 
-class _RiskBase(_Model):
+class _RiskBase(Model):
     name: Name
     probability_per_year: Fraction
     note: Text = ""
@@ -464,7 +360,7 @@ class AbandonmentRisk(_RiskBase):
 Risk = Annotated[CostRisk | BenefitLossRisk | AbandonmentRisk, Field(discriminator="kind")]
 
 
-class Correlation(_Model):
+class Correlation(Model):
     """A rank (Spearman) correlation between two uncertain inputs.
 
     Each input is named by its label (``"CRM integration: amount"``: item name, a colon,
@@ -476,7 +372,7 @@ class Correlation(_Model):
     rank: Annotated[float, Field(gt=-1.0, lt=1.0)]
 
 
-class Simulation(_Model):
+class Simulation(Model):
     """Monte Carlo settings.
 
     Attributes
@@ -500,7 +396,7 @@ class Simulation(_Model):
     max_trials: Annotated[int, Field(ge=1, le=MAX_TRIALS)] = MAX_TRIALS
 
 
-class Scenario(_Model):
+class Scenario(Model):
     """One business case. See the module docstring and ``docs/methodology.md``."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
@@ -588,7 +484,7 @@ def _cross_field_problems(s: Scenario):
                           "a per_usage cost needs usage_per_unit (usage units per "
                           f"{s.organisation.unit_label} per month at full adoption) — add it")
         if cost.basis != "per_usage" and cost.usage_per_unit is not None:
-            yield Problem(f"{where}.usage_per_unit", _dump_uncertain(cost.usage_per_unit),
+            yield Problem(f"{where}.usage_per_unit", dump_uncertain(cost.usage_per_unit),
                           "usage_per_unit only applies to basis = \"per_usage\" — remove it "
                           "or change the basis")
         if cost.start_month is not None and cost.start_month >= horizon:

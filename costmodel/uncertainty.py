@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from scipy.stats import qmc
 
 from .distributions import Distribution
-from .scenario import Scenario, UncertainBounds
+from .fields import UncertainBounds
+from .scenario import Scenario
 
 __all__ = [
     "U_EPS",
