@@ -129,7 +129,9 @@ def uncertain_input(label: str, value: Any, *, path: str, help: str, unit: str =
 def show_preview(previews: Previews, key: str) -> None:
     """A selector over the page's uncertain inputs and a small chart of the chosen
     one's distribution, as currently entered (before Apply)."""
-    if not previews.items:
+    if not previews.items or not st.toggle(
+            "Preview a distribution", key=f"{key}.on",
+            help="A small chart of one uncertain input as you entered it (before Apply)"):
         return
     labels = [label for label, _, _ in previews.items]
     chosen = st.selectbox("Preview the distribution of", labels, key=key,
@@ -145,25 +147,26 @@ def show_preview(previews: Previews, key: str) -> None:
                     config={"displayModeBar": False})
 
 
-def apply_bar(candidate: dict[str, Any], page: str) -> bool:
-    """The Apply / Discard buttons of an editing page. Applies ``candidate`` when asked;
-    returns ``True`` when the draft changed in this run."""
+def apply_bar(candidate: dict[str, Any], page: str) -> None:
+    """The Apply / Discard buttons of an editing page, and the state of its edits.
+
+    Apply validates ``candidate``: if valid it becomes the draft and the editors are
+    rebuilt from it (a new revision, so no table re-applies its edits on the new data);
+    if not, the draft stays and the problems are shown next to their fields. Either way
+    the page runs again at once, so the model runs once per applied change."""
     pending = state.is_pending(candidate)
     problems = state.problems()
     columns = st.columns([1, 1, 4], vertical_alignment="center")
-    clicked = columns[0].button("Apply changes", type="primary", key=f"apply.{page}",
-                                disabled=not pending and not problems,
-                                help="Run the model once with every change on this page")
+    if columns[0].button("Apply changes", type="primary", key=f"apply.{page}",
+                         disabled=not pending and not problems,
+                         help="Run the model once with every change on this page"):
+        if state.apply(candidate):
+            state.discard()
+        st.rerun()
     if columns[1].button("Discard", key=f"discard.{page}", disabled=not pending,
                          help="Forget the changes not yet applied"):
         state.discard()
         st.rerun()
-    if clicked:
-        if state.apply(candidate):
-            if problems:  # clear the messages shown next to the fields
-                st.rerun()
-            return True
-        st.rerun()  # show the new problems next to their fields
     if problems:
         columns[2].error(f"Not applied: {len(problems)} problem(s) — see the messages next "
                          "to the fields.", icon=":material/error:")
@@ -173,7 +176,6 @@ def apply_bar(candidate: dict[str, Any], page: str) -> bool:
                             f"{plain(problem.message)}")
     elif pending:
         columns[2].info("Changes not yet applied.", icon=":material/edit:")
-    return False
 
 
 def result_strip(results: Results, baseline: Results) -> None:

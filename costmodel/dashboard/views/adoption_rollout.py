@@ -145,8 +145,7 @@ def render() -> None:
         with tab:
             st.markdown(f"{swatch(index)} {plain(strategy.get('description', ''))}")
             candidate["strategies"].append(_strategy(strategy, index, previews))
-    with st.expander("Distribution preview", expanded=False):
-        show_preview(previews, key=field_key("preview.adoption"))
+    show_preview(previews, key=field_key("preview.adoption"))
     apply_bar(candidate, "adoption_rollout")
     results = compute.draft_results()
     result_strip(results, compute.saved_results())

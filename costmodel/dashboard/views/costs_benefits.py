@@ -133,8 +133,7 @@ def render() -> None:
     candidate = dict(draft)
     candidate["costs"] = _costs(draft, currency, previews)
     candidate["benefits"] = _benefits(draft, previews)
-    with st.expander("Distribution preview", expanded=False):
-        show_preview(previews, key=field_key("preview.costs_benefits"))
+    show_preview(previews, key=field_key("preview.costs_benefits"))
     apply_bar(candidate, "costs_benefits")
     results, baseline = compute.draft_results(), compute.saved_results()
     result_strip(results, baseline)

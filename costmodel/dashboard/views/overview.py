@@ -14,7 +14,7 @@ def _card(card: Card, index: int, currency: str) -> None:
     with st.container(border=True):
         st.markdown(f"#### {swatch(index)} {plain(card.strategy)}")
         top = st.columns(2)
-        top[0].metric(f"Expected NPV — {card.strategy}", money(card.npv_mean, currency),
+        top[0].metric("Expected NPV", money(card.npv_mean, currency),
                       help="Mean net present value over all trials, discounted at the "
                            "scenario's rate [currency].")
         top[0].caption(f"P10 to P90: {money(card.npv_p10, currency)} to "

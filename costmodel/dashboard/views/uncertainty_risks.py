@@ -127,8 +127,7 @@ def render() -> None:
     candidate["risks"] = _risks(draft, previews)
     st.subheader("Inputs that move together")
     candidate["correlations"] = _correlations(draft)
-    with st.expander("Distribution preview", expanded=False):
-        show_preview(previews, key=field_key("preview.risks"))
+    show_preview(previews, key=field_key("preview.risks"))
     apply_bar(candidate, "uncertainty_risks")
     results = compute.draft_results()
     result_strip(results, compute.saved_results())

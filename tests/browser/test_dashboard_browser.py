@@ -1,0 +1,64 @@
+"""The served dashboard in headless Chromium: it loads, shows results, reacts to a
+change, and looks right (a screenshot is saved next to the test's temporary files)."""
+
+from __future__ import annotations
+
+import pytest
+
+from costmodel.dashboard.testing import CHART, CHROMIUM, CHROMIUM_ARGS, IDLE, Server, amount
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs {CHROMIUM} (.ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with Server(tmp_path_factory.mktemp("streamlit") / "server.log") as running:
+        yield running
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=list(CHROMIUM_ARGS))
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 2200})
+            tab.goto(server.url, wait_until="domcontentloaded")
+            tab.wait_for_selector(IDLE, timeout=60_000)
+            tab.wait_for_selector(CHART, timeout=60_000)
+            yield tab
+        finally:
+            browser.close()
+
+
+def _npv(page, strategy: str) -> float:
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has_text=f"Expected NPV — {strategy}").first
+    return amount(metric.locator('[data-testid="stMetricValue"]').inner_text())
+
+
+def test_a_higher_discount_rate_lowers_the_cards_npv_in_a_real_browser(page, tmp_path):
+    before = _npv(page, "All at once")
+    assert page.locator(".js-plotly-plot").count() >= 4
+    page.get_by_role("link", name="Funding and budget").click()
+    page.wait_for_selector(IDLE)
+    rate = page.get_by_role("spinbutton", name="Discount rate [fraction per year]")
+    rate.fill("0.3")
+    rate.press("Enter")
+    page.wait_for_selector(IDLE)
+    page.get_by_role("button", name="Apply changes").click()
+    page.wait_for_function(
+        "([selector, old]) => document.querySelector(selector) && [...document.querySelectorAll("
+        "'[data-testid=\"stMetric\"]')].some(m => m.innerText.includes('All at once') && "
+        "m.innerText.includes('vs saved'))", arg=[IDLE, before], timeout=30_000)
+    page.wait_for_selector(IDLE)
+    after = _npv(page, "All at once")
+    assert after < before
+    assert page.get_by_text("Unsaved edits").count() == 1
+    page.screenshot(path=str(tmp_path / "funding_budget.png"))
+    assert (tmp_path / "funding_budget.png").stat().st_size > 10_000

@@ -1,0 +1,157 @@
+"""Each page of the dashboard: set its widgets, apply, and check the figures move the
+way the model says they must. Small trial counts (1,024 Sobol) keep it quick."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from costmodel.dashboard import compute
+from costmodel.dashboard.testing import editor_key, expected_npv, new_session
+
+STRATEGIES = ("All at once", "Pilot, then two waves")
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    st.cache_data.clear()
+    compute.clear()
+    yield
+
+
+def _open(page: str):
+    app = new_session().run()
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception
+    return app
+
+
+def _apply(app, page: str):
+    app.run()  # a browser reruns once an input loses focus; Apply is enabled then
+    app.button(key=f"apply.{page}").click().run()
+    assert not app.exception
+    return app
+
+
+def _edit_table(app, path: str, edited=None, added=(), deleted=()):
+    app.session_state[editor_key(path)] = {"edited_rows": edited or {},
+                                           "added_rows": list(added),
+                                           "deleted_rows": list(deleted)}
+    app.run()
+
+
+def _errors(app) -> str:
+    return " ".join(e.value for e in app.error)
+
+
+def test_overview_follows_an_applied_edit_and_marks_it_unsaved():
+    app = new_session().run()
+    before = expected_npv(app)
+    app.switch_page("views/costs_benefits.py").run()
+    _edit_table(app, "costs", edited={0: {"amount_likely": 100.0}})  # seat licence 45 -> 100
+    _apply(app, "costs_benefits")
+    app.switch_page("views/overview.py").run()
+    after = expected_npv(app)
+    assert all(after[name] < before[name] for name in STRATEGIES)
+    assert app.sidebar.warning and "Unsaved" in app.sidebar.warning[0].value
+
+
+def test_costs_a_dearer_licence_lowers_npv():
+    app = _open("costs_benefits")
+    before = expected_npv(app)
+    _edit_table(app, "costs", edited={0: {"amount_likely": 60.0}})
+    after = expected_npv(_apply(app, "costs_benefits"))
+    assert all(after[name] < before[name] for name in STRATEGIES)
+    assert all("vs saved" in m.delta for m in app.metric if m.label.startswith("Expected"))
+
+
+def test_costs_a_new_cost_line_lowers_npv():
+    app = _open("costs_benefits")
+    before = expected_npv(app)
+    _edit_table(app, "costs", added=[{
+        "name": "Extra audit", "category": "compliance", "kind": "one_time",
+        "basis": "fixed", "amount_form": "fixed", "amount_likely": 5_000.0}])
+    after = expected_npv(_apply(app, "costs_benefits"))
+    assert all(after[name] < before[name] for name in STRATEGIES)
+    assert app.data_editor[0].value["name"].tolist()[-1] == "Extra audit"
+
+
+def test_costs_removing_a_benefit_lowers_npv():
+    app = _open("costs_benefits")
+    before = expected_npv(app)
+    _edit_table(app, "benefits", deleted=[1])  # faster replies
+    after = expected_npv(_apply(app, "costs_benefits"))
+    assert all(after[name] < before[name] for name in STRATEGIES)
+
+
+def test_costs_an_inverted_estimate_shows_the_schema_message_and_changes_nothing():
+    app = _open("costs_benefits")
+    before = expected_npv(app)
+    _edit_table(app, "costs", edited={2: {"amount_low": 50_000.0}})  # above high 40,000
+    _apply(app, "costs_benefits")
+    assert not app.exception
+    text = _errors(app)
+    assert "Row 3" in text and "amount" in text and "50,000" in text
+    assert expected_npv(app) == pytest.approx(before)
+    assert not app.sidebar.warning
+
+
+def test_adoption_a_higher_ceiling_raises_npv():
+    app = _open("adoption_rollout")
+    before = expected_npv(app)
+    for part, value in (("pert.high", 1.0), ("pert.likely", 0.95), ("pert.low", 0.85)):
+        app.number_input(key=editor_key("adoption.ceiling", part)).set_value(value)
+    after = expected_npv(_apply(app, "adoption_rollout"))
+    assert all(after[name] > before[name] for name in STRATEGIES)
+
+
+def test_adoption_phase_shares_that_do_not_sum_to_one_are_refused_with_the_reason():
+    app = _open("adoption_rollout")
+    before = expected_npv(app)
+    _edit_table(app, "strategies[1].phases", edited={0: {"share": 0.5}})
+    _apply(app, "adoption_rollout")
+    assert not app.exception
+    assert "sum to 1" in _errors(app)
+    assert expected_npv(app) == pytest.approx(before)
+
+
+def test_adoption_a_later_go_live_lowers_npv():
+    app = _open("adoption_rollout")
+    before = expected_npv(app)
+    _edit_table(app, "strategies[0].phases", edited={0: {"go_live": 9}})
+    after = expected_npv(_apply(app, "adoption_rollout"))
+    assert after["All at once"] < before["All at once"]
+    assert after["Pilot, then two waves"] == pytest.approx(before["Pilot, then two waves"])
+
+
+def test_funding_a_higher_discount_rate_lowers_npv():
+    app = _open("funding_budget")
+    before = expected_npv(app)
+    app.number_input(key=editor_key("discount_rate")).set_value(0.25)
+    after = expected_npv(_apply(app, "funding_budget"))
+    assert all(after[name] < before[name] for name in STRATEGIES)
+
+
+def test_funding_a_rate_given_in_percent_is_refused_with_the_fix():
+    app = _open("funding_budget")
+    app.number_input(key=editor_key("discount_rate")).set_value(10.0)
+    _apply(app, "funding_budget")
+    assert not app.exception
+    assert "looks like a percentage" in _errors(app)
+
+
+def test_risks_a_likelier_incident_lowers_npv():
+    app = _open("uncertainty_risks")
+    before = expected_npv(app)
+    _edit_table(app, "risks", edited={0: {"probability_per_year": 0.5}})
+    after = expected_npv(_apply(app, "uncertainty_risks"))
+    assert all(after[name] < before[name] for name in STRATEGIES)
+
+
+def test_risks_a_longer_slip_lowers_the_npv_of_that_strategy():
+    app = _open("uncertainty_risks")
+    before = expected_npv(app)
+    for part, value in (("pert.high", 12.0), ("pert.likely", 6.0), ("pert.low", 3.0)):
+        app.number_input(key=editor_key("strategies[0].slip.months", part)).set_value(value)
+    after = expected_npv(_apply(app, "uncertainty_risks"))
+    assert after["All at once"] < before["All at once"]
