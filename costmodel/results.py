@@ -19,10 +19,13 @@ from .scenario import Scenario
 
 __all__ = [
     "BAND_LEVELS",
+    "FUNDING_FIELDS",
     "GATE_FIELDS",
     "METRIC_NAMES",
     "Bands",
     "Comparison",
+    "FundingResult",
+    "FundingSummary",
     "GateResult",
     "Manifest",
     "Results",
@@ -252,6 +255,99 @@ class GateResult:
             _frozen(getattr(self, name))
 
 
+#: Per-trial funding figures (the business view), in report order.
+FUNDING_FIELDS = ("business_npv", "interest_paid", "peak_cash_need", "min_cash",
+                  "months_negative_cash", "budget_overshoot")
+
+
+@dataclass(frozen=True)
+class FundingResult:
+    """Per-trial business view of one strategy: the project after its financing.
+
+    Attributes
+    ----------
+    business_npv : [currency] NPV of the business's flows (project, loans, grants, leases).
+    interest_paid : [currency] interest and fees on loans and leases within the horizon.
+    peak_cash_need : [currency] ``-min`` of the business's cumulative flows, floor 0.
+    min_cash : [currency] lowest cash balance, cash on hand included.
+    months_negative_cash : [months] months with a negative cash balance.
+    budget_overshoot : [currency] spending over the yearly cap, summed over fiscal years.
+    breach : bool array ``(n_fiscal_years, n_trials)`` — over the cap that fiscal year.
+    fiscal_year_starts : int array — first month of each fiscal year.
+    has_budget : bool — the scenario sets a yearly budget.
+    """
+
+    business_npv: np.ndarray
+    interest_paid: np.ndarray
+    peak_cash_need: np.ndarray
+    min_cash: np.ndarray
+    months_negative_cash: np.ndarray
+    budget_overshoot: np.ndarray
+    breach: np.ndarray
+    fiscal_year_starts: np.ndarray
+    has_budget: bool = False
+
+    def __post_init__(self):
+        for name in (*FUNDING_FIELDS, "breach", "fiscal_year_starts"):
+            _frozen(getattr(self, name))
+
+
+@dataclass(frozen=True)
+class FundingSummary:
+    """Aggregates of a :class:`FundingResult`: a :class:`Stat` per figure and, with a
+    budget, the chance of a breach overall and per fiscal year.
+
+    Attributes
+    ----------
+    prob_budget_breach : float or None
+        Share of trials over the cap in at least one fiscal year.
+    prob_breach_by_fiscal_year : tuple of float
+        Share of trials over the cap, per fiscal year.
+    expected_breach : float or None
+        Mean overshoot over the trials with a breach [currency] (``nan`` if none).
+    """
+
+    business_npv: Stat
+    interest_paid: Stat
+    peak_cash_need: Stat
+    min_cash: Stat
+    months_negative_cash: Stat
+    prob_budget_breach: float | None = None
+    prob_budget_breach_se: float | None = None
+    prob_breach_by_fiscal_year: tuple[float, ...] = ()
+    expected_breach: float | None = None
+
+    @classmethod
+    def of(cls, funding: FundingResult,
+           replicate_starts: tuple[int, ...] = (0,)) -> FundingSummary:
+        stats = {name: Stat.of(getattr(funding, name), replicate_starts)
+                 for name in FUNDING_FIELDS if name != "budget_overshoot"}
+        if not funding.has_budget:
+            return cls(**stats)
+        any_breach = funding.breach.any(axis=0)
+        breached = funding.budget_overshoot[any_breach]
+        return cls(**stats, prob_budget_breach=float(np.mean(any_breach)),
+                   prob_budget_breach_se=standard_error(any_breach.astype(float),
+                                                        replicate_starts),
+                   prob_breach_by_fiscal_year=tuple(float(x)
+                                                    for x in funding.breach.mean(axis=1)),
+                   expected_breach=float(np.mean(breached)) if breached.size else math.nan)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: getattr(self, name).to_json() for name in (
+            "business_npv", "interest_paid", "peak_cash_need", "min_cash",
+            "months_negative_cash")}
+        out["prob_budget_breach"] = (None if self.prob_budget_breach is None
+                                     else _json_number(self.prob_budget_breach))
+        out["prob_budget_breach_se"] = (None if self.prob_budget_breach_se is None
+                                        else _json_number(self.prob_budget_breach_se))
+        out["prob_breach_by_fiscal_year"] = [_json_number(p)
+                                             for p in self.prob_breach_by_fiscal_year]
+        out["expected_breach"] = (None if self.expected_breach is None
+                                  else _json_number(self.expected_breach))
+        return out
+
+
 @dataclass(frozen=True)
 class StrategySummary:
     """Aggregates of one strategy: a :class:`Stat` per metric, the key probabilities with
@@ -288,10 +384,12 @@ class StrategySummary:
     prob_gate_passes_se: float | None = None
     gate_value: float | None = None
     gate_value_se: float | None = None
+    funding: FundingSummary | None = None
 
     @classmethod
     def of(cls, metrics: TrialMetrics, replicate_starts: tuple[int, ...] = (0,),
-           gate: GateResult | None = None) -> StrategySummary:
+           gate: GateResult | None = None,
+           funding: FundingResult | None = None) -> StrategySummary:
         stats = {name: Stat.of(getattr(metrics, name), replicate_starts)
                  for name in METRIC_NAMES}
         positive = (metrics.npv > 0).astype(float)
@@ -313,6 +411,7 @@ class StrategySummary:
             prob_payback_within_horizon=float(np.mean(paid_back)),
             prob_payback_within_horizon_se=standard_error(paid_back, replicate_starts),
             npv_expected_shortfall=expected_shortfall(metrics.npv),
+            funding=None if funding is None else FundingSummary.of(funding, replicate_starts),
             **extra,
         )
 
@@ -324,6 +423,8 @@ class StrategySummary:
         if self.gate_value is not None:
             out["gate"] = {name: _json_number(getattr(self, name)) for name in (
                 "prob_gate_passes", "prob_gate_passes_se", "gate_value", "gate_value_se")}
+        if self.funding is not None:
+            out["funding"] = self.funding.to_json()
         return out
 
 
@@ -342,6 +443,8 @@ class StrategyResult:
         Mean over trials per month [currency/month], ``(n_months,)`` each.
     gate : GateResult or None
         Per-trial outcome of the stage gate, for a gated strategy.
+    funding : FundingResult or None
+        Per-trial business view (after financing).
     replicate_starts : tuple of int
         First trials of the run's independent replicates (for standard errors).
     summary : StrategySummary
@@ -355,6 +458,7 @@ class StrategyResult:
     mean_benefits_by_item: Mapping[str, np.ndarray]
     gate: GateResult | None = None
     replicate_starts: tuple[int, ...] = (0,)
+    funding: FundingResult | None = None
 
     def __post_init__(self):
         for name in ("mean_costs_by_category", "mean_benefits_by_item"):
@@ -366,7 +470,7 @@ class StrategyResult:
     @cached_property
     def summary(self) -> StrategySummary:
         """Aggregates of the per-trial metrics (computed on first use, then kept)."""
-        return StrategySummary.of(self.metrics, self.replicate_starts, self.gate)
+        return StrategySummary.of(self.metrics, self.replicate_starts, self.gate, self.funding)
 
     @property
     def mean_costs(self) -> np.ndarray:
@@ -495,5 +599,6 @@ def _strategy_json(strategy: StrategyResult) -> dict[str, Any]:
     keys = ("npv", "irr_annual", "roi", "payback_months", "discounted_payback_months",
             "peak_funding_need", "total_cost", "prob_npv_positive", "prob_npv_positive_se",
             "prob_payback_within_horizon", "prob_payback_within_horizon_se",
-            "npv_expected_shortfall", "benefit_cost_ratio", "pv_costs", "pv_benefits", "gate")
+            "npv_expected_shortfall", "benefit_cost_ratio", "pv_costs", "pv_benefits", "gate",
+            "funding")
     return {key: summary[key] for key in keys if key in summary}

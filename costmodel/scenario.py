@@ -38,6 +38,7 @@ from .fields import (
     Uncertain,
     dump_uncertain,
 )
+from .funding_schema import Budget, Funding, Grant, Lease, Loan
 
 __all__ = [
     "BENEFIT_KINDS",
@@ -51,13 +52,18 @@ __all__ = [
     "AmountBenefit",
     "Benefit",
     "BenefitLossRisk",
+    "Budget",
     "Correlation",
     "CostItem",
     "CostRisk",
     "Disruption",
+    "Funding",
     "Gate",
+    "Grant",
     "LabourBenefit",
     "Learning",
+    "Lease",
+    "Loan",
     "Organisation",
     "Phase",
     "RevenueBenefit",
@@ -412,6 +418,7 @@ class Scenario(Model):
     strategies: Annotated[list[Strategy], Field(min_length=1, max_length=12)]
     risks: Annotated[list[Risk], Field(max_length=50)] = []
     correlations: Annotated[list[Correlation], Field(max_length=200)] = []
+    funding: Funding = Funding()
     simulation: Simulation = Simulation()
 
     @field_validator("discount_rate")
@@ -530,6 +537,60 @@ def _cross_field_problems(s: Scenario):
                       f"the cap is below the first run's {sim.trials:,} trials — raise "
                       "max_trials or lower trials")
     yield from _correlation_problems(s)
+    yield from _funding_problems(s)
+
+
+def _funding_problems(s: Scenario):
+    horizon = s.horizon_months
+    funding = s.funding
+    late = (f"is after the horizon ({horizon} months, 0-{horizon - 1}) — use an earlier "
+            "month or a longer horizon")
+    for i, loan in enumerate(funding.loans):
+        where = f"funding.loans[{i}]"
+        if loan.grace_months >= loan.term_months:
+            yield Problem(f"{where}.grace_months", loan.grace_months,
+                          f"the grace period must be shorter than the term ({loan.term_months} "
+                          "months) — shorten it or lengthen term_months")
+        if loan.start_month >= horizon:
+            yield Problem(f"{where}.start_month", loan.start_month, f"month {loan.start_month} "
+                                                                     + late)
+    for i, grant in enumerate(funding.grants):
+        if grant.month >= horizon:
+            yield Problem(f"funding.grants[{i}].month", grant.month, f"month {grant.month} "
+                                                                      + late)
+    one_time = {c.name.strip().casefold(): c for c in s.costs if c.kind == "one_time"}
+    names = {c.name.strip().casefold(): c for c in s.costs}
+    leased: dict[str, int] = {}
+    for i, lease in enumerate(funding.leases):
+        for j, item in enumerate(lease.items):
+            where = f"funding.leases[{i}].items[{j}]"
+            key = item.strip().casefold()
+            if key not in one_time:
+                if key in names:
+                    fix = (f"{item!r} is a {names[key].kind} cost; only one-time costs can be "
+                           "financed — remove it from the lease")
+                else:
+                    import difflib
+
+                    options = [c.name for c in one_time.values()]
+                    close = difflib.get_close_matches(item, options, n=1, cutoff=0.5)
+                    fix = (f"no one-time cost item is called {item!r} — "
+                           + (f"did you mean {close[0]!r}?" if close else
+                              "use one of " + ", ".join(repr(o) for o in options[:8])
+                              if options else "add the cost item first"))
+                yield Problem(where, item, fix)
+            elif key in leased:
+                yield Problem(where, item, f"{item!r} is already financed by "
+                                           f"funding.leases[{leased[key]}] — keep it in one "
+                                           "lease")
+            else:
+                leased[key] = i
+    for group, items in (("loans", funding.loans), ("grants", funding.grants),
+                         ("leases", funding.leases)):
+        for i, name in _duplicates([item.name for item in items]):
+            yield Problem(f"funding.{group}[{i}].name", name,
+                          f"the name {name!r} is used twice in funding.{group} — give each a "
+                          "unique name")
 
 
 def _gate_problems(where: str, strategy: Strategy, horizon: int):
@@ -625,7 +686,9 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
         ("strategies", "#", "phases", "#"): Phase, ("strategies", "#", "learning"): Learning,
         ("strategies", "#", "disruption"): Disruption, ("simulation",): Simulation,
         ("strategies", "#", "slip"): Slip, ("strategies", "#", "gate"): Gate,
-        ("correlations", "#"): Correlation,
+        ("correlations", "#"): Correlation, ("funding",): Funding,
+        ("funding", "loans", "#"): Loan, ("funding", "grants", "#"): Grant,
+        ("funding", "leases", "#"): Lease, ("funding", "budget"): Budget,
     }.get(shape)
 
 

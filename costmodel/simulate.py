@@ -21,14 +21,17 @@ from threadpoolctl import threadpool_limits
 
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.flows import add_sums
+from .engine.funding import FundingPlan, funding_metrics
 from .engine.metrics import block_metrics, present_values, row_percentiles
 from .engine.schedule import actual_go_lives, schedule_groups
 from .errors import Problem, ScenarioError
 from .results import (
     BAND_LEVELS,
+    FUNDING_FIELDS,
     GATE_FIELDS,
     METRIC_NAMES,
     Bands,
+    FundingResult,
     GateResult,
     Manifest,
     Results,
@@ -83,6 +86,9 @@ class _StrategyRun:
         self.gated = scenario.strategies[index].gate is not None
         self.metrics: dict[str, list[np.ndarray]] = {name: [] for name in METRIC_NAMES}
         self.gate: dict[str, list[np.ndarray]] = {name: [] for name in GATE_FIELDS}
+        self.plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
+        self.funding: dict[str, list[np.ndarray]] = {name: [] for name in FUNDING_FIELDS}
+        self.breach: list[np.ndarray] = []
         self.cumulative: list[np.ndarray] = []
         self.bands: np.ndarray | None = None
         self.cost_sums: dict[str, np.ndarray] = {}
@@ -101,13 +107,18 @@ class _StrategyRun:
         gate = {"held": np.zeros(n_trials, dtype=bool), "passed": np.ones(n_trials, dtype=bool),
                 "ratio": np.full(n_trials, np.nan), "npv_without_gate": np.empty(n_trials)}
         store = np.empty((n_months, n_trials), dtype=np.float32)
+        funding = {name: np.empty(n_trials) for name in FUNDING_FIELDS}
+        breach = np.zeros((self.plan.n_fiscal_years, n_trials), dtype=bool)
+        for name, values in funding.items():
+            self.funding[name].append(values)
+        self.breach.append(breach)
         for name, values in metrics.items():
             self.metrics[name].append(values)
         for name, values in gate.items():
             self.gate[name].append(values)
         self.cumulative.append(store)
         self.n_trials += n_trials
-        outputs = (metrics, gate, store)
+        outputs = (metrics, gate, store, funding, breach)
         groups = schedule_groups(actual_go_lives(self.scenario, self.index, draws))
         tasks = []
         if len(groups) == 1:  # one schedule: contiguous slices, nothing to gather
@@ -146,7 +157,7 @@ class _StrategyRun:
         indices), written at ``part`` of the per-trial ``outputs`` and at columns
         ``position`` of the store; ``runs`` are ``(go-live months, slice of the block)``
         pairs. Returns the block's per-label sums."""
-        metrics, gate, store = outputs
+        metrics, gate, store, funding, breach = outputs
         draws = draws.slice(*trials) if isinstance(trials, tuple) else draws.take(trials)
         rate = self.scenario.rate_monthly
         n, n_months = draws.n_trials, self.scenario.horizon_months
@@ -164,6 +175,10 @@ class _StrategyRun:
         block = block_metrics(rate, costs, benefits)
         for name, values in metrics.items():
             values[part] = block[name]
+        business, over = self._funding(draws, block, costs, benefits, pieces)
+        for name, values in funding.items():
+            values[part] = business[name]
+        breach[:, part] = over
         # the store only feeds the bands (percentiles over trials): kept in block order
         store[:, position[0]:position[1]] = block["cumulative"]
         without = block["npv"].copy()
@@ -187,6 +202,40 @@ class _StrategyRun:
         gate["npv_without_gate"][part] = without
         gate["held"][part], gate["passed"][part], gate["ratio"][part] = held, passed, ratio
         return cost_sums, benefit_sums
+
+    def _funding(self, draws: Draws, block: dict, costs: np.ndarray, benefits: np.ndarray,
+                 pieces: list) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The block's business view (after financing) and budget breaches."""
+        n = costs.shape[1]
+        if self.plan.trivial:  # no funding: the business view is the project's
+            peak = block["peak_funding_need"]
+            return ({"business_npv": block["npv"], "interest_paid": np.zeros(n),
+                     "peak_cash_need": peak, "min_cash": -peak,
+                     "months_negative_cash": (block["cumulative"] < 0).sum(axis=0).astype(float),
+                     "budget_overshoot": np.zeros(n)},
+                    np.zeros((self.plan.n_fiscal_years, n), dtype=bool))
+
+        def joined(get) -> np.ndarray | None:
+            if len(pieces) == 1:
+                return get(pieces[0][0])
+            first = get(pieces[0][0])
+            if first is None:
+                return None
+            out = np.empty((*first.shape[:-1], n), dtype=first.dtype)
+            for flows, where in pieces:
+                out[..., where] = get(flows)
+            return out
+
+        leased = [joined(lambda f, k=k: f.leased[k]) for k in range(len(self.plan.funding.leases))]
+        grants = self.scenario.funding.grants
+        amounts = [grant.amount for grant in grants]
+        awarded = []
+        for k, grant in enumerate(grants):
+            u = draws.get(("funding", "grants", k, "@award"), None)
+            awarded.append(grant.probability >= 0.5 if u is None else u < grant.probability)
+        return funding_metrics(self.plan, self.scenario.rate_monthly, costs, benefits, leased,
+                               joined(lambda f: f.unbudgeted), joined(lambda f: f.abandoned),
+                               amounts, awarded)
 
     def finish(self) -> None:
         """Compute the cash bands and let the store of cumulative cash go (it is the
@@ -213,6 +262,11 @@ class _StrategyRun:
             mean_benefits_by_item={k: v / n for k, v in self.benefit_sums.items()},
             gate=gate,
             replicate_starts=replicate_starts,
+            funding=FundingResult(
+                **{name: np.concatenate(v) for name, v in self.funding.items()},
+                breach=np.concatenate(self.breach, axis=1),
+                fiscal_year_starts=self.plan.fiscal_starts,
+                has_budget=self.scenario.funding.budget is not None),
         )
 
 

@@ -319,8 +319,8 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
     """Sample every uncertain input ``n_trials`` times from one uniform design.
 
     Column ``k`` of the design belongs to the ``k``-th uncertain input (file order), then
-    come the risks' first-event columns; repeated risk events and gate measurement
-    errors come from ``rng`` after the design. Correlated
+    come the risks' first-event columns; repeated risk events, gate measurement errors
+    and grant awards come from ``rng`` after the design, in that order. Correlated
     inputs go through the Gaussian copula before their inverse CDFs.
     """
     from .correlation import apply_copula, correlation_matrix
@@ -348,5 +348,8 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
     for i, strategy in enumerate(scenario.strategies):
         if strategy.gate is not None and strategy.gate.noise > 0:
             values[("strategies", i, "gate", "@z")] = rng.standard_normal(n_trials)
+    # then the grants' awards: funding changes none of the project's draws
+    for k in range(len(scenario.funding.grants)):
+        values[("funding", "grants", k, "@award")] = rng.random(n_trials)
     starts = np.cumsum([0, *block_sizes(n_trials, replicates)[:-1]])
     return Draws(n_trials, values, tuple(int(x) for x in starts))

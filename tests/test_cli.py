@@ -17,6 +17,7 @@ import pytest
 
 from costmodel import load_scenario, simulate
 from costmodel.cli import main
+from costmodel.engine.funding import fiscal_year_starts
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
@@ -48,6 +49,11 @@ def cli(capsys, *args) -> tuple[int, str, str]:
     return code, out, err
 
 
+FUNDING_KEYS = {"business_npv", "interest_paid", "peak_cash_need", "min_cash",
+                "months_negative_cash", "prob_budget_breach", "prob_budget_breach_se",
+                "prob_breach_by_fiscal_year", "expected_breach"}
+
+
 def check_shape(document, scenario):
     assert set(document) == {"scenario", "manifest", "strategies", "comparisons"}
     assert document["scenario"] == {"name": scenario.name, "hash": scenario.content_hash()}
@@ -66,9 +72,23 @@ def check_shape(document, scenario):
         assert summary["npv_expected_shortfall"] <= summary["npv"]["p5"] + 1e-6
         gated = next(s for s in scenario.strategies if s.name == name).gate is not None
         assert ("gate" in summary) == gated
+        # the business view after financing: the keys, statistics and probabilities
+        funding = summary["funding"]
+        assert set(funding) == FUNDING_KEYS, name
+        for key in ("business_npv", "interest_paid", "peak_cash_need", "min_cash",
+                    "months_negative_cash"):
+            assert set(funding[key]) == STAT_KEYS, (name, key)
+        budget = scenario.funding.budget is not None
+        assert (funding["prob_budget_breach"] is not None) == budget, name
+        assert len(funding["prob_breach_by_fiscal_year"]) == (
+            len(fiscal_year_starts(scenario.horizon_months,
+                                   scenario.funding.budget.fiscal_year_start_month))
+            if budget else 0)
+        for p in [funding["prob_budget_breach"], *funding["prob_breach_by_fiscal_year"]]:
+            assert p is None or 0.0 <= p <= 1.0, (name, p)
         # every other entry is a summary statistic with exactly the eight keys
         for key, stat in summary.items():
-            if key in (*PROBABILITIES, *ERRORS, "npv_expected_shortfall", "gate"):
+            if key in (*PROBABILITIES, *ERRORS, "npv_expected_shortfall", "gate", "funding"):
                 continue
             assert isinstance(stat, dict) and set(stat) == STAT_KEYS, (name, key)
             for value in stat.values():

@@ -30,6 +30,9 @@ __all__ = ["DISRUPTION_CATEGORY", "GateBlock", "StrategyFlows", "strategy_cash_f
 #: The cost category under which the productivity dip is reported.
 DISRUPTION_CATEGORY = "productivity_dip"
 
+#: The tag of costs outside the yearly budget (the productivity dip; risk-event costs).
+UNBUDGETED = "unbudgeted"
+
 
 @dataclass(frozen=True)
 class GateBlock:
@@ -71,6 +74,14 @@ class StrategyFlows:
         Sum over the block's trials of each benefit item, shape ``(n_months,)``.
     gate : GateBlock or None
         The stage gate's outcome, for a strategy with a gate.
+    leased : tuple of ndarray, shape (n_months, n_trials)
+        Per lease of the scenario's funding, the costs of the items it finances (part of
+        ``costs``).
+    unbudgeted : ndarray or None
+        Costs outside the yearly budget (productivity dip, risk-event costs), part of
+        ``costs``; ``None`` when the scenario has no budget.
+    abandoned : ndarray of int, shape (n_trials,)
+        Month the project is abandoned in each trial (``n_months``: never).
     """
 
     costs: np.ndarray
@@ -78,6 +89,9 @@ class StrategyFlows:
     cost_sums_by_category: dict[str, np.ndarray]
     benefit_sums_by_item: dict[str, np.ndarray]
     gate: GateBlock | None = None
+    leased: tuple[np.ndarray, ...] = ()
+    unbudgeted: np.ndarray | None = None
+    abandoned: np.ndarray | None = None
 
 
 @dataclass
@@ -111,9 +125,9 @@ def _times(profile: np.ndarray, factor: np.ndarray) -> np.ndarray:
 
 
 def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Draws,
-              index: int, item: CostItem, go_lives: list[int]) -> None:
+              index: int, item: CostItem, go_lives: list[int], tag: str | None) -> None:
     """Add cost item ``index``; ``go_lives`` are the actual go-live months (one-time costs
-    keep the planned lead windows)."""
+    keep the planned lead windows); ``tag``: follow the item on its own (a lease's)."""
     strategy = scenario.strategies[strategy_index]
     n_months = scenario.horizon_months
     path = ("costs", index)
@@ -131,7 +145,7 @@ def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Dra
             scaled_by_use: bool = False) -> None:
         escalated = None if running is None else _times(running, escalation)
         group.add(label, _times(profile, escalation), coefficient, scaled_by_use=scaled_by_use,
-                  running=escalated)
+                  running=escalated, tag=tag)
 
     base = parts.costs_base
     pilot_share = shares[0]  # a gate charges the pilot its share of fixed running costs
@@ -244,10 +258,12 @@ class _Stops:
 
 
 def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | None,
-          n_months: int, sums: dict[str, np.ndarray]) -> np.ndarray:
+          n_months: int, sums: dict[str, np.ndarray],
+          tagged: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """The sum of ``groups`` (base, later) ``(accumulator, total)`` pairs, each total kept
     before its group's stop month and times ``factor`` (the benefit kept in outages);
-    their per-label sums are added to ``sums``."""
+    their per-label sums are added to ``sums``, and the kept flows of their tagged terms
+    to ``tagged``."""
     out = None
     keeps: dict[int, np.ndarray | None] = {}
     for (acc, total), stop in zip(groups, stops, strict=True):
@@ -257,6 +273,9 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
             keeps[id(stop)] = _times_keep(_before(stop, n_months), factor)
         keep = keeps[id(stop)]
         _merge(sums, acc.sums_by_label(keep))
+        for tag, child in acc.tagged.items():
+            flow = child.total() if keep is None else child.total() * keep
+            tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
         if keep is not None:
             total *= keep
         out = total if out is None else np.add(out, total, out=out)
@@ -342,8 +361,12 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     parts = _Parts(*(FlowAccumulator(n_months, n_trials, use, gate_month)
                      for use in (use_base, use_later, use_base, use_later)))
 
+    funding = scenario.funding
+    leases = {name.strip().casefold(): f"lease {k}" for k, lease in enumerate(funding.leases)
+              for name in lease.items}
     for index, item in enumerate(scenario.costs):
-        _add_cost(parts, scenario, strategy_index, draws, index, item, actual)
+        _add_cost(parts, scenario, strategy_index, draws, index, item, actual,
+                  leases.get(item.name.strip().casefold()))
     dip = draws[(*where, "disruption", "productivity_dip")]
     months = strategy.disruption.months
     if months > 0:
@@ -351,7 +374,8 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
         for p, (share, go_live) in enumerate(zip(shares, actual, strict=True)):
             profile = month_indicator(n_months, go_live, go_live + months)
             parts.cost_group(p).add(DISRUPTION_CATEGORY, profile,
-                                    dip * float(scenario.organisation.units) * share * unit_cost)
+                                    dip * float(scenario.organisation.units) * share * unit_cost,
+                                    tag=UNBUDGETED if funding.budget else None)
 
     quality = draws[("adoption", "data_quality")]
     for index, item in enumerate(scenario.benefits):
@@ -378,15 +402,31 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     stops = _Stops.of(risk, failed, gate, gate_month)
     cost_sums: dict[str, np.ndarray] = {}
     benefit_sums: dict[str, np.ndarray] = {}
+    tagged: dict[str, np.ndarray] = {}
     costs = _kept((totals["costs_base"], totals["costs_later"]),
-                  (stops.costs_base, stops.costs_later), None, n_months, cost_sums)
-    _incidents(costs, np.arange(n_trials), risk, stops, len(shares), shares, actual, cost_sums)
+                  (stops.costs_base, stops.costs_later), None, n_months, cost_sums, tagged)
+    if funding.budget and risk.incidents:  # incidents are outside the budget: kept apart
+        incidents = np.zeros((n_months, n_trials))
+        _incidents(incidents, np.arange(n_trials), risk, stops, len(shares), shares, actual,
+                   cost_sums)
+        costs += incidents
+        tagged[UNBUDGETED] = tagged.get(UNBUDGETED, 0.0) + incidents
+    else:
+        _incidents(costs, np.arange(n_trials), risk, stops, len(shares), shares, actual,
+                   cost_sums)
     kept_share = risk.kept_share()
     benefits = _kept((totals["benefits_base"], totals["benefits_later"]),
                      (stops.benefits_base, stops.benefits_later), kept_share, n_months,
                      benefit_sums)
+    empty = np.zeros((n_months, n_trials))
+    unbudgeted = None
+    if funding.budget:
+        unbudgeted = tagged.get(UNBUDGETED, empty)
     return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
-                         benefit_sums_by_item=benefit_sums, gate=gate_block)
+                         benefit_sums_by_item=benefit_sums, gate=gate_block,
+                         leased=tuple(tagged.get(f"lease {k}", empty)
+                                      for k in range(len(funding.leases))),
+                         unbudgeted=unbudgeted, abandoned=risk.abandoned)
 
 
 def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: list[float],

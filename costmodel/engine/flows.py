@@ -48,17 +48,24 @@ class FlowAccumulator:
         self._scaled: list[tuple[np.ndarray, np.ndarray, str]] = []
         self._dense: np.ndarray | None = None
         self._dense_terms: list[tuple[np.ndarray, str]] = []
+        #: terms added with a ``tag`` are also collected here, one accumulator per tag
+        self.tagged: dict[str, FlowAccumulator] = {}
 
     def add(self, label: str, profile: np.ndarray, coefficient, *, scaled_by_use: bool = False,
-            running: np.ndarray | None = None):
+            running: np.ndarray | None = None, tag: str | None = None):
         """Add ``profile ⊗ coefficient`` (times ``E`` when ``scaled_by_use``) under ``label``.
 
         ``profile`` is ``(n_months,)`` or ``(n_months, n_trials)``; ``coefficient`` a scalar
         or ``(n_trials,)``. ``running`` is the term's run-rate profile (same shapes):
         the profile itself for a monthly cost, a twelfth a month for a yearly one, ``None``
-        for one-time amounts.
+        for one-time amounts. A ``tag`` also adds the term to ``tagged[tag]`` (to follow
+        some items on their own, e.g. those a lease finances).
         """
         coefficient = np.broadcast_to(np.asarray(coefficient, dtype=float), (self.n_trials,))
+        if tag is not None:
+            if tag not in self.tagged:
+                self.tagged[tag] = FlowAccumulator(self.n_months, self.n_trials, self.use)
+            self.tagged[tag].add(label, profile, coefficient, scaled_by_use=scaled_by_use)
         if running is not None and self.watch_month is not None:
             g = self.watch_month
             value = running[g] * coefficient
