@@ -109,6 +109,8 @@ def format_results(results: Results) -> str:
                                       s.prob_gate_passes_se))
             lines.append(f"  {'Value of the gate':<28}"
                          f"{_plus_minus(money(s.gate_value), s.gate_value_se, money):>22}")
+        if s.funding is not None and not scenario.funding.empty:
+            lines += _funding_lines(s.funding, money, point)
     comparisons = [] if point else results.comparisons()
     if comparisons:
         lines += ["", "Paired comparisons (same draws; difference in NPV, a minus b)"]
@@ -120,6 +122,28 @@ def format_results(results: Results) -> str:
             lines.append(f"  {label:<44}{_plus_minus(money(c.mean_delta_npv), c.se, money):>24}"
                          f"{_percent(c.prob_a_beats_b):>16}{money(c.p5):>14}{money(c.p95):>14}")
     return "\n".join(lines)
+
+
+def _funding_lines(f, money, point: bool) -> list[str]:
+    """The business view: after loans, grants and leases, against the budget."""
+    lines = ["  After financing (the business's cash)"]
+    lines.append(_row("Business NPV", f.business_npv, money, point))
+    lines.append(_row("Interest and fees", f.interest_paid, money, point))
+    lines.append(_row("Peak cash need", f.peak_cash_need, money, point))
+    lines.append(_row("Lowest cash balance", f.min_cash, money, point))
+    lines.append(_row("Months with negative cash", f.months_negative_cash, _mean_months,
+                      point))
+    if f.prob_budget_breach is not None:
+        if not point:
+            lines.append(_probability("P(over the yearly budget)", f.prob_budget_breach,
+                                      f.prob_budget_breach_se))
+        years = "  ".join(f"FY{k + 1} {_percent(p)}"
+                          for k, p in enumerate(f.prob_breach_by_fiscal_year))
+        lines.append(f"  {'  by fiscal year':<28}{years}")
+        if f.expected_breach is not None and f.expected_breach == f.expected_breach:
+            lines.append(f"  {'  average overshoot if over':<28}"
+                         f"{money(f.expected_breach):>22}")
+    return lines
 
 
 def _parser() -> argparse.ArgumentParser:

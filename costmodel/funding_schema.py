@@ -162,3 +162,9 @@ class Funding(Model):
     grants: Annotated[list[Grant], Field(max_length=20)] = []
     leases: Annotated[list[Lease], Field(max_length=20)] = []
     budget: Budget | None = None
+
+    @property
+    def empty(self) -> bool:
+        """No cash, loan, grant, lease or budget: the business view is the project's."""
+        return not (self.cash_on_hand or self.loans or self.grants or self.leases
+                    or self.budget)

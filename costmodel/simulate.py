@@ -228,14 +228,13 @@ class _StrategyRun:
 
         leased = [joined(lambda f, k=k: f.leased[k]) for k in range(len(self.plan.funding.leases))]
         grants = self.scenario.funding.grants
-        amounts = [grant.amount for grant in grants]
         awarded = []
         for k, grant in enumerate(grants):
             u = draws.get(("funding", "grants", k, "@award"), None)
             awarded.append(grant.probability >= 0.5 if u is None else u < grant.probability)
-        return funding_metrics(self.plan, self.scenario.rate_monthly, costs, benefits, leased,
-                               joined(lambda f: f.unbudgeted), joined(lambda f: f.abandoned),
-                               amounts, awarded)
+        return funding_metrics(self.plan, self.scenario.rate_monthly, block, costs, benefits,
+                               leased, joined(lambda f: f.unbudgeted),
+                               joined(lambda f: f.abandoned), awarded)
 
     def finish(self) -> None:
         """Compute the cash bands and let the store of cumulative cash go (it is the

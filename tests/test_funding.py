@@ -119,9 +119,8 @@ def test_lease_payments_equal_numpy_financial(rate, term, due, horizon):
 
 
 def test_no_funding_section_leaves_the_project_figures_alone():
-    plain = load_scenario(EXAMPLE)
-    data = plain.to_data()
-    assert not data["funding"]["loans"] and not data["funding"].get("budget")
+    plain = scenario_with({})  # the example without its funding section
+    assert plain.funding.empty
     financed = scenario_with({
         "cash_on_hand": 20_000,
         "loans": [{"name": "Bank", "principal": 50_000, "annual_rate": 0.08,
@@ -204,7 +203,7 @@ def test_grant_awards_follow_their_probability_and_clawback_on_abandonment():
 
 
 def test_cash_on_hand_moves_the_lowest_balance_not_the_need():
-    plain = scenario_with({})
+    plain = scenario_with({"cash_on_hand": 0})
     rich = scenario_with({"cash_on_hand": 30_000})
     a, b = simulate(plain, trials=256, seed=3), simulate(rich, trials=256, seed=3)
     for sa, sb in zip(a.strategies, b.strategies, strict=True):

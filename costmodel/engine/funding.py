@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..funding_schema import Funding, Lease, Loan
+from .metrics import cumulative_rows
 
 __all__ = [
     "FundingPlan",
@@ -117,7 +118,7 @@ def lease_payments(outlays: np.ndarray, lease: Lease) -> tuple[np.ndarray, np.nd
     n_months = outlays.shape[0]
     r, term = lease.annual_rate / 12.0, lease.term_months
     # payments(m) = a · (S(m-1) - S(m-1-N)), S the cumulative outlay: two shifted sums
-    cumulative = np.cumsum(outlays, axis=0)
+    cumulative = cumulative_rows(outlays)
     payments = np.zeros_like(outlays)
     payments[1:] = cumulative[:-1]
     if term + 1 < n_months:
@@ -176,36 +177,36 @@ class FundingPlan:
     @property
     def trivial(self) -> bool:
         """No cash, loan, grant, lease or budget: the business view is the project's."""
-        f = self.funding
-        return not (f.cash_on_hand or f.loans or f.grants or f.leases or f.budget)
+        return self.funding.empty
 
 
-def _grants(plan: FundingPlan, amounts: list, awarded: list, abandoned: np.ndarray,
-            n: int) -> np.ndarray:
+def _grants(plan: FundingPlan, awarded: list, abandoned: np.ndarray, n: int) -> np.ndarray:
     """Grant receipts less clawbacks, ``(n_months, n)``."""
     flows = np.zeros((plan.n_months, n))
     columns = np.arange(n)
-    for grant, amount, award in zip(plan.funding.grants, amounts, awarded, strict=True):
-        amount = np.broadcast_to(np.asarray(amount, dtype=float), (n,))
+    for grant, award in zip(plan.funding.grants, awarded, strict=True):
         received = np.broadcast_to(award, (n,)) & (abandoned > grant.month)
-        flows[grant.month] += np.where(received, amount, 0.0)
+        flows[grant.month] += np.where(received, grant.amount, 0.0)
         back = received & (abandoned < plan.n_months)
         if grant.clawback > 0 and back.any():
-            flows[abandoned[back], columns[back]] -= grant.clawback * amount[back]
+            flows[abandoned[back], columns[back]] -= grant.clawback * grant.amount
     return flows
 
 
-def funding_metrics(plan: FundingPlan, rate: float, costs: np.ndarray, benefits: np.ndarray,
-                    leased: list[np.ndarray], unbudgeted: np.ndarray | None,
-                    abandoned: np.ndarray, grant_amounts: list, grant_awarded: list
-                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The business view of a block of trials.
+def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarray],
+                    costs: np.ndarray, benefits: np.ndarray, leased: list[np.ndarray],
+                    unbudgeted: np.ndarray | None, abandoned: np.ndarray,
+                    grant_awarded: list) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The business view of a block of trials: the project's flows plus its financing.
 
     Parameters
     ----------
     plan : FundingPlan
     rate : float
         Monthly discount rate.
+    project : dict
+        The block's project metrics (:func:`~costmodel.engine.metrics.block_metrics`):
+        ``"npv"`` ``(n,)`` and ``"cumulative"`` net cash ``(n_months, n)``.
     costs, benefits : ndarray, shape (n_months, n)
         The project's flows.
     leased : list of ndarray, shape (n_months, n)
@@ -214,43 +215,46 @@ def funding_metrics(plan: FundingPlan, rate: float, costs: np.ndarray, benefits:
         Costs outside the budget (the productivity dip, risk-event costs), within ``costs``.
     abandoned : ndarray of int, shape (n,)
         Month the project is abandoned (``n_months``: never).
-    grant_amounts, grant_awarded : lists, one entry per grant
-        Amount [currency] and whether it is awarded, per trial (or scalars).
+    grant_awarded : list
+        Per grant, whether it is awarded, per trial ``(n,)`` or one bool.
 
     Returns
     -------
     metrics : dict of ndarray, shape (n,)
-        Keyed by :data:`costmodel.results.FUNDING_FIELDS`. The budget's spend is the
-        costs as paid (leased items as their payments, not the horizon's settlement), less
-        the unbudgeted costs, less the benefits when savings count.
+        Keyed by :data:`costmodel.results.FUNDING_FIELDS`.
     breach : ndarray of bool, shape (n_fiscal_years, n)
-        Spending over the cap in each fiscal year (all ``False`` without a budget).
+        Spending over the cap in each fiscal year (all ``False`` without a budget). The
+        budget's spend is the costs as paid (leased items as their payments, not the
+        horizon's settlement), less the unbudgeted costs, less the benefits when savings
+        count.
     """
     n_months, n = costs.shape
     funding = plan.funding
-    paid = costs  # the project's costs as the business pays them (leased items as payments)
-    settlements = np.zeros(n)  # lease balances repaid at the horizon
+    # financing flows: what the leases defer (outlay less payments; the balance settled in
+    # the last month), the loans and the grants
+    financing = np.zeros((n_months, n))
     interest = np.full(n, plan.loan_interest)
+    paid = costs
     for lease, outlays in zip(funding.leases, leased, strict=True):
         payments, settlement, lease_interest = lease_payments(outlays, lease)
-        paid = paid - outlays + payments
-        settlements += settlement
+        deferred = outlays - payments
+        financing += deferred
+        financing[-1] -= settlement
+        paid = paid - deferred
         interest += lease_interest
-    flows = benefits - paid
-    flows[-1] -= settlements
-    flows += plan.loans[:, None]
+    financing += plan.loans[:, None]
     if funding.grants:
-        flows += _grants(plan, grant_amounts, grant_awarded, abandoned, n)
+        financing += _grants(plan, grant_awarded, abandoned, n)
     discount = (1.0 + rate) ** -np.arange(n_months)
-    cumulative = np.cumsum(flows, axis=0)
+    cumulative = project["cumulative"] + cumulative_rows(financing)
     lowest = cumulative.min(axis=0)
-    cash = cumulative + funding.cash_on_hand
+    negative = (cumulative < -funding.cash_on_hand).sum(axis=0)
     metrics = {
-        "business_npv": discount @ flows,
+        "business_npv": project["npv"] + discount @ financing,
         "interest_paid": interest,
         "peak_cash_need": np.maximum(0.0, -lowest),
         "min_cash": lowest + funding.cash_on_hand,
-        "months_negative_cash": (cash < 0.0).sum(axis=0).astype(float),
+        "months_negative_cash": negative.astype(float),
         "budget_overshoot": np.zeros(n),
     }
     breach = np.zeros((plan.n_fiscal_years, n), dtype=bool)
