@@ -137,8 +137,8 @@ class Budget(Model):
         ``True``: the benefits realised in a fiscal year offset its spending (a
         self-funding rollout); ``False``: the cap is on spending alone.
     policy : {"flag", "defer"}
-        ``flag`` reports breaches; ``defer`` moves a phase's go-live to the first month
-        its costs fit in the budget.
+        ``flag`` reports breaches. ``defer`` (a phase's go-live moved to the first month
+        its costs fit) is not built yet: a scenario asking for it is refused.
     """
 
     yearly_cap: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]

@@ -585,6 +585,10 @@ def _funding_problems(s: Scenario):
                                            "lease")
             else:
                 leased[key] = i
+    if funding.budget is not None and funding.budget.policy == "defer":
+        yield Problem("funding.budget.policy", "defer",
+                      "deferring phases until their costs fit the budget is not built yet — "
+                      "use policy = \"flag\" (breaches are reported)")
     for group, items in (("loans", funding.loans), ("grants", funding.grants),
                          ("leases", funding.leases)):
         for i, name in _duplicates([item.name for item in items]):
