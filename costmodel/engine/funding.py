@@ -234,21 +234,24 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
     # the last month), the loans and the grants
     financing = np.zeros((n_months, n))
     interest = np.full(n, plan.loan_interest)
-    paid = costs
+    settlements = np.zeros(n)
     for lease, outlays in zip(funding.leases, leased, strict=True):
         payments, settlement, lease_interest = lease_payments(outlays, lease)
-        deferred = outlays - payments
-        financing += deferred
-        financing[-1] -= settlement
-        paid = paid - deferred
+        financing += outlays
+        financing -= payments
+        settlements += settlement
         interest += lease_interest
+    # what the leases defer, as the budget sees it (payments, not the horizon's settlement)
+    deferred = financing.copy() if funding.budget is not None and funding.leases else None
+    financing[-1] -= settlements
     financing += plan.loans[:, None]
     if funding.grants:
         financing += _grants(plan, grant_awarded, abandoned, n)
     discount = (1.0 + rate) ** -np.arange(n_months)
-    cumulative = project["cumulative"] + cumulative_rows(financing)
+    cumulative = cumulative_rows(financing)
+    cumulative += project["cumulative"]
     lowest = cumulative.min(axis=0)
-    negative = (cumulative < -funding.cash_on_hand).sum(axis=0)
+    negative = np.count_nonzero(cumulative < -funding.cash_on_hand, axis=0)
     metrics = {
         "business_npv": project["npv"] + discount @ financing,
         "interest_paid": interest,
@@ -260,9 +263,10 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
     breach = np.zeros((plan.n_fiscal_years, n), dtype=bool)
     budget = funding.budget
     if budget is not None:
-        spend = paid if unbudgeted is None else paid - unbudgeted
-        if budget.savings_count:
-            spend = spend - benefits
+        spend = costs.copy()  # as paid: leased items as their payments
+        for part in (deferred, unbudgeted, benefits if budget.savings_count else None):
+            if part is not None:
+                spend -= part
         by_year = np.add.reduceat(spend, plan.fiscal_starts, axis=0)
         over = by_year - budget.yearly_cap
         breach = over > 1e-9 * budget.yearly_cap
