@@ -34,7 +34,16 @@ def _yearly_rate(rate: float) -> float:
     return rate
 
 
-class Loan(Model):
+class _WithYearlyRate(Model):
+    """A contract with an ``annual_rate``, checked as a yearly fraction (not a percentage)."""
+
+    @field_validator("annual_rate", check_fields=False)
+    @classmethod
+    def _rate_is_a_fraction(cls, rate: float) -> float:
+        return _yearly_rate(rate)
+
+
+class Loan(_WithYearlyRate):
     """A loan that pays for the rollout: drawn in ``start_month``, interest only for
     ``grace_months``, then repaid in equal monthly payments (an annuity) over the rest of
     ``term_months``.
@@ -64,10 +73,6 @@ class Loan(Model):
     fee: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
     note: Text = ""
 
-    @field_validator("annual_rate")
-    @classmethod
-    def _rate_is_a_fraction(cls, rate: float) -> float:
-        return _yearly_rate(rate)
 
 
 class Grant(Model):
@@ -95,7 +100,7 @@ class Grant(Model):
     note: Text = ""
 
 
-class Lease(Model):
+class Lease(_WithYearlyRate):
     """Vendor financing or a lease: each named one-time cost item is paid in equal
     monthly payments over ``term_months`` from the month after it falls due, at
     ``annual_rate``.
@@ -117,10 +122,6 @@ class Lease(Model):
     term_months: Term
     note: Text = ""
 
-    @field_validator("annual_rate")
-    @classmethod
-    def _rate_is_a_fraction(cls, rate: float) -> float:
-        return _yearly_rate(rate)
 
 
 class Budget(Model):
