@@ -65,8 +65,9 @@ def measure(changes: int, screenshot: Path | None) -> list[float]:
                     page.get_by_role("link", name="Adoption and rollout").click()
                     page.wait_for_selector(IDLE)
                     page.locator(CHART).last.wait_for()
-                # the likely adoption ceiling (Streamlit tags a keyed widget with its key)
-                likely = page.locator('.st-key-edit-1-adoption-ceiling-pert-likely input')
+                # the likely adoption ceiling: Streamlit tags a keyed widget with its key
+                # (st-key-edit-<revision>-adoption-ceiling-pert-likely)
+                likely = page.locator('[class*="-adoption-ceiling-pert-likely"] input')
                 for k in range(changes):
                     likely.fill(f"{0.70 + 0.01 * k:.2f}")
                     likely.press("Enter")

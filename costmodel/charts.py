@@ -138,7 +138,7 @@ def house_style(figure: go.Figure, *, title: str, subtitle: str = "", source: st
     if source:
         note = _text(source).replace("\n", "<br>")
         figure.add_annotation(text=note, xref="paper", yref="paper", x=0.0, y=0.0,
-                              yshift=-(bottom - 20), xanchor="left", yanchor="top",
+                              yshift=-(bottom - 42), xanchor="left", yanchor="top",
                               showarrow=False, align="left",
                               font={"size": 10, "color": _MUTED})
     return figure

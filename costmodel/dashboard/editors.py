@@ -10,7 +10,7 @@ import streamlit as st
 
 from . import state
 from .tables import ROW, UncertainColumns, from_frame, to_frame
-from .widgets import field_key, plain
+from .widgets import plain, table_key
 
 
 def item_table(group: str, items: list[dict[str, Any]], fields: Sequence[str],
@@ -20,7 +20,7 @@ def item_table(group: str, items: list[dict[str, Any]], fields: Sequence[str],
     """An editable table of ``items`` (add and delete rows). Returns the edited items and
     a stable id per row (``r<position in the draft>`` or ``new<k>``) for widget keys."""
     frame = to_frame(items, fields, uncertain)
-    edited = st.data_editor(frame, num_rows="dynamic", key=field_key(group),
+    edited = st.data_editor(frame, num_rows="dynamic", key=table_key(group),
                             column_config={ROW: None, **column_config}, hide_index=True,
                             width="stretch")
     out = from_frame(edited, items, fields, uncertain, whole=whole)

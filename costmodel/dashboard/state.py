@@ -27,6 +27,7 @@ PATH = "scenario.path"
 SAVED = "scenario.saved"
 DRAFT = "scenario.draft"
 REVISION = "scenario.revision"
+TABLE_REVISION = "scenario.table_revision"
 PROBLEMS = "scenario.problems"
 NOTICE = "scenario.notice"
 TRIALS = "run.trials"
@@ -148,6 +149,28 @@ def path() -> Path:
 def revision() -> int:
     """Part of every editor's widget key: editors rebuild when it changes."""
     return st.session_state[REVISION]
+
+
+def table_revision() -> int:
+    """Part of every table editor's key: tables rebuild when it changes."""
+    return st.session_state.get(TABLE_REVISION, 0)
+
+
+def rebuild_tables() -> None:
+    """Start the table editors afresh from the draft (after rows were added or deleted:
+    their edit state must not be applied again to the new draft)."""
+    st.session_state[TABLE_REVISION] = table_revision() + 1
+
+
+def tables_reshaped() -> bool:
+    """Whether a table editor holds added or deleted rows."""
+    for key in list(st.session_state.keys()):
+        if not str(key).startswith("edit."):
+            continue
+        value = st.session_state[key]
+        if isinstance(value, dict) and (value.get("added_rows") or value.get("deleted_rows")):
+            return True
+    return False
 
 
 def draft() -> dict[str, Any]:

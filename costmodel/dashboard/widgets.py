@@ -54,6 +54,13 @@ def field_key(path: str, part: str = "") -> str:
     return f"edit.{state.revision()}.{path}" + (f".{part}" if part else "")
 
 
+def table_key(path: str) -> str:
+    """The widget key of a table editor: also includes the table revision (see
+    :func:`costmodel.dashboard.state.rebuild_tables`)."""
+    revision = state.table_revision()
+    return field_key(path) + (f".t{revision}" if revision else "")
+
+
 def _matches(problem: Problem, path: str) -> bool:
     return problem.path == path or problem.path.startswith((path + ".", path + "["))
 
@@ -150,19 +157,23 @@ def show_preview(previews: Previews, key: str) -> None:
 def apply_bar(candidate: dict[str, Any], page: str) -> None:
     """The Apply / Discard buttons of an editing page, and the state of its edits.
 
-    Apply validates ``candidate``: if valid it becomes the draft and the editors are
-    rebuilt from it (a new revision, so no table re-applies its edits on the new data);
-    if not, the draft stays and the problems are shown next to their fields. Either way
-    the page runs again at once, so the model runs once per applied change."""
+    Apply validates ``candidate``. If valid it becomes the draft and the page goes on
+    to show its results in the same run (the model runs once per applied change); when a
+    table had rows added or deleted, the tables are rebuilt from the new draft first (a
+    new run), so no edit is applied twice. If not valid, the draft stays and the page
+    runs again to show the problems next to their fields."""
     pending = state.is_pending(candidate)
     problems = state.problems()
     columns = st.columns([1, 1, 4], vertical_alignment="center")
     if columns[0].button("Apply changes", type="primary", key=f"apply.{page}",
                          disabled=not pending and not problems,
                          help="Run the model once with every change on this page"):
-        if state.apply(candidate):
-            state.discard()
-        st.rerun()
+        if not state.apply(candidate) or problems:
+            st.rerun()  # show the new problems, or clear the old ones
+        if state.tables_reshaped():
+            state.rebuild_tables()
+            st.rerun()
+        pending, problems = False, ()
     if columns[1].button("Discard", key=f"discard.{page}", disabled=not pending,
                          help="Forget the changes not yet applied"):
         state.discard()

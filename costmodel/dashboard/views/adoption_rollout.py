@@ -149,8 +149,8 @@ def render() -> None:
     apply_bar(candidate, "adoption_rollout")
     results = compute.draft_results()
     result_strip(results, compute.saved_results())
-    chart(charts.cash_fan(results), "adoption_rollout.cash_fan")
     chart(charts.payback_curve(results), "adoption_rollout.payback")
+    st.caption("Cumulative cash bands and the other charts are on the Overview page.")
 
 
 if __name__ == "__main__":
