@@ -46,7 +46,7 @@ __all__ = ["CHUNK_TRIALS", "simulate", "simulate_point"]
 
 #: Trials per block: large enough to amortise Python overhead, small enough that a
 #: block's ``(n_months, n_trials)`` arrays stay in cache.
-CHUNK_TRIALS = 16_384
+CHUNK_TRIALS = 8_192
 
 #: Trials drawn at once: a larger round is drawn in segments of whole replicates (plain
 #: Monte Carlo: of this many trials), one strategy after the other, so the draws held in
