@@ -141,11 +141,12 @@ class Card:
     prob_payback : float
         Share of trials that pay back within the horizon [fraction, 0-1].
     peak_cash_mean, peak_cash_p90 : float
-        Peak funding need (the deepest point of cumulative cash): mean and 90th
-        percentile [currency].
+        Peak cash need after financing (the deepest point of the business's cumulative
+        cash; without a funding section, the project's): mean and 90th percentile
+        [currency].
     prob_budget_breach : float or None
-        Share of trials that break the yearly budget [fraction, 0-1]; ``None`` until the
-        scenario has a funding model.
+        Share of trials over the yearly budget in some fiscal year [fraction, 0-1];
+        ``None`` when the scenario sets no budget.
     """
 
     strategy: str
@@ -171,7 +172,8 @@ def _card(strategy: StrategyResult) -> Card:
         prob_npv_positive=s.prob_npv_positive,
         payback_p50=s.payback_months.p50, payback_p10=s.payback_months.p10,
         payback_p90=s.payback_months.p90, prob_payback=s.prob_payback_within_horizon,
-        peak_cash_mean=s.peak_funding_need.mean, peak_cash_p90=s.peak_funding_need.p90,
+        peak_cash_mean=s.funding.peak_cash_need.mean, peak_cash_p90=s.funding.peak_cash_need.p90,
+        prob_budget_breach=s.funding.prob_budget_breach,
     )
 
 

@@ -140,6 +140,31 @@ def test_funding_a_rate_given_in_percent_is_refused_with_the_fix():
     assert "looks like a percentage" in _errors(app)
 
 
+def _breach_chances(app) -> list[float]:
+    return [float(m.value.rstrip(" %")) for m in app.metric
+            if m.label == "Chance of breaking the budget"]
+
+
+def test_funding_a_higher_budget_cap_lowers_the_chance_of_breaking_it():
+    app = _open("funding_budget")
+    before = _breach_chances(app)
+    assert len(before) == len(STRATEGIES) and max(before) > 0  # the example breaks it often
+    npv = expected_npv(app)
+    app.number_input(key=editor_key("funding.budget.yearly_cap")).set_value(1_000_000.0)
+    _apply(app, "funding_budget")
+    after = _breach_chances(app)
+    assert all(a <= b for a, b in zip(after, before, strict=True)) and max(after) == 0
+    assert expected_npv(app) == npv  # the budget is a constraint, not a cash flow
+
+
+def test_funding_cash_on_hand_moves_no_project_figure():
+    app = _open("funding_budget")
+    npv = expected_npv(app)
+    app.number_input(key=editor_key("funding.cash_on_hand")).set_value(500_000.0)
+    _apply(app, "funding_budget")
+    assert expected_npv(app) == npv and not app.exception
+
+
 def test_risks_a_likelier_incident_lowers_npv():
     app = _open("uncertainty_risks")
     before = expected_npv(app)

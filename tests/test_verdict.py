@@ -63,7 +63,10 @@ def test_cards_agree_with_the_summaries(results):
         assert card.npv_p10 <= card.npv_mean <= card.npv_p90 or card.npv_mean == s.npv.mean
         assert card.prob_npv_positive == s.prob_npv_positive
         assert card.payback_p10 <= card.payback_p50 <= card.payback_p90
-        assert card.prob_budget_breach is None  # no funding model yet: no figure
+        # the business view: peak cash after financing, the budget's breach probability
+        assert card.peak_cash_mean == s.funding.peak_cash_need.mean
+        assert card.prob_budget_breach == s.funding.prob_budget_breach
+        assert (card.prob_budget_breach is None) == (results.scenario.funding.budget is None)
 
 
 def test_the_paid_back_share_rises_to_the_share_paid_back_within_the_horizon(results):

@@ -29,15 +29,15 @@ def _card(card: Card, index: int, currency: str) -> None:
         middle[0].caption(f"P10 to P90: {months(card.payback_p10)} to "
                           f"{months(card.payback_p90)}")
         middle[1].metric("Peak cash need", money(card.peak_cash_mean, currency),
-                         help="How deep cumulative cash goes before benefits catch up: the "
-                              "cash the business must fund (mean over trials) [currency].")
+                         help="How deep the business's cumulative cash goes, after loans, "
+                              "grants and payment plans, before benefits catch up: the cash "
+                              "it must fund (mean over trials) [currency].")
         middle[1].caption(f"1 in 10 trials: more than {money(card.peak_cash_p90, currency)}")
         budget = ("—" if card.prob_budget_breach is None
                   else percent(card.prob_budget_breach))
         st.metric("Chance of breaking the budget", budget,
-                  help="Share of trials in which a fiscal year's spending exceeds the budget "
-                       "cap. Needs the funding model (budget caps, loans, grants), which "
-                       "this version does not have yet.")
+                  help="Share of trials in which some fiscal year's AI spending exceeds the "
+                       "yearly budget cap ('—' when the scenario sets no budget).")
 
 
 def render() -> None:
