@@ -140,7 +140,7 @@ def _funding_lines(f, money, point: bool) -> list[str]:
         years = "  ".join(f"FY{k + 1} {_percent(p)}"
                           for k, p in enumerate(f.prob_breach_by_fiscal_year))
         lines.append(f"  {'  by fiscal year':<28}{years}")
-        if f.expected_breach is not None and f.expected_breach == f.expected_breach:
+        if math.isfinite(f.expected_breach):  # nan when no trial breaches
             lines.append(f"  {'  average overshoot if over':<28}"
                          f"{money(f.expected_breach):>22}")
     return lines

@@ -337,14 +337,10 @@ class FundingSummary:
         out: dict[str, Any] = {name: getattr(self, name).to_json() for name in (
             "business_npv", "interest_paid", "peak_cash_need", "min_cash",
             "months_negative_cash")}
-        out["prob_budget_breach"] = (None if self.prob_budget_breach is None
-                                     else _json_number(self.prob_budget_breach))
-        out["prob_budget_breach_se"] = (None if self.prob_budget_breach_se is None
-                                        else _json_number(self.prob_budget_breach_se))
+        for name in ("prob_budget_breach", "prob_budget_breach_se", "expected_breach"):
+            out[name] = _json_number(getattr(self, name))  # None without a budget
         out["prob_breach_by_fiscal_year"] = [_json_number(p)
                                              for p in self.prob_breach_by_fiscal_year]
-        out["expected_breach"] = (None if self.expected_breach is None
-                                  else _json_number(self.expected_breach))
         return out
 
 

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.flows import add_sums
-from .engine.funding import FundingPlan, funding_metrics
+from .engine.funding import FundingPlan, funding_metrics, grant_awards
 from .engine.metrics import block_metrics, present_values, row_percentiles
 from .engine.schedule import actual_go_lives, schedule_groups
 from .errors import Problem, ScenarioError
@@ -160,18 +160,16 @@ class _StrategyRun:
         metrics, gate, store, funding, breach = outputs
         draws = draws.slice(*trials) if isinstance(trials, tuple) else draws.take(trials)
         rate = self.scenario.rate_monthly
-        n, n_months = draws.n_trials, self.scenario.horizon_months
+        n = draws.n_trials
         if len(runs) == 1:
-            flows = strategy_cash_flows(self.scenario, self.index, draws, runs[0][0])
-            costs, benefits, pieces = flows.costs, flows.benefits, [(flows, slice(None))]
+            pieces = [(strategy_cash_flows(self.scenario, self.index, draws, runs[0][0]),
+                       slice(None))]
         else:
-            costs, benefits = np.empty((n_months, n)), np.empty((n_months, n))
-            pieces = []
-            for months, where in runs:
-                flows = strategy_cash_flows(self.scenario, self.index,
-                                            draws.slice(where.start, where.stop), months)
-                costs[:, where], benefits[:, where] = flows.costs, flows.benefits
-                pieces.append((flows, where))
+            pieces = [(strategy_cash_flows(self.scenario, self.index,
+                                           draws.slice(where.start, where.stop), months), where)
+                      for months, where in runs]
+        costs = _joined(pieces, lambda f: f.costs, n)
+        benefits = _joined(pieces, lambda f: f.benefits, n)
         block = block_metrics(rate, costs, benefits)
         for name, values in metrics.items():
             values[part] = block[name]
@@ -207,34 +205,12 @@ class _StrategyRun:
                  pieces: list) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The block's business view (after financing) and budget breaches."""
         n = costs.shape[1]
-        if self.plan.trivial:  # no funding: the business view is the project's
-            peak = block["peak_funding_need"]
-            return ({"business_npv": block["npv"], "interest_paid": np.zeros(n),
-                     "peak_cash_need": peak, "min_cash": -peak,
-                     "months_negative_cash": (block["cumulative"] < 0).sum(axis=0).astype(float),
-                     "budget_overshoot": np.zeros(n)},
-                    np.zeros((self.plan.n_fiscal_years, n), dtype=bool))
-
-        def joined(get) -> np.ndarray | None:
-            if len(pieces) == 1:
-                return get(pieces[0][0])
-            first = get(pieces[0][0])
-            if first is None:
-                return None
-            out = np.empty((*first.shape[:-1], n), dtype=first.dtype)
-            for flows, where in pieces:
-                out[..., where] = get(flows)
-            return out
-
-        leased = [joined(lambda f, k=k: f.leased[k]) for k in range(len(self.plan.funding.leases))]
-        grants = self.scenario.funding.grants
-        awarded = []
-        for k, grant in enumerate(grants):
-            u = draws.get(("funding", "grants", k, "@award"), None)
-            awarded.append(grant.probability >= 0.5 if u is None else u < grant.probability)
+        leased = [_joined(pieces, lambda f, k=k: f.leased[k], n)
+                  for k in range(len(self.plan.funding.leases))]
         return funding_metrics(self.plan, self.scenario.rate_monthly, block, costs, benefits,
-                               leased, joined(lambda f: f.unbudgeted),
-                               joined(lambda f: f.abandoned), awarded)
+                               leased, _joined(pieces, lambda f: f.unbudgeted, n),
+                               _joined(pieces, lambda f: f.abandoned, n),
+                               grant_awards(self.scenario.funding, draws))
 
     def finish(self) -> None:
         """Compute the cash bands and let the store of cumulative cash go (it is the
@@ -328,6 +304,18 @@ def simulate(
     """
     with threadpool_limits(limits=1, user_api="blas"):  # see Notes
         return _run(scenario, trials, seed, sampler, precision, chunk_trials, workers)
+
+
+def _joined(pieces: list, get, n: int) -> np.ndarray | None:
+    """A block's array (trials last) joined from its schedule runs' ``(flows, where)``
+    pieces; ``None`` where the flows have none."""
+    first = get(pieces[0][0])
+    if len(pieces) == 1 or first is None:
+        return first
+    out = np.empty((*first.shape[:-1], n), dtype=first.dtype)
+    for flows, where in pieces:
+        out[..., where] = get(flows)
+    return out
 
 
 def _workers() -> int:

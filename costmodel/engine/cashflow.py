@@ -418,15 +418,15 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     benefits = _kept((totals["benefits_base"], totals["benefits_later"]),
                      (stops.benefits_base, stops.benefits_later), kept_share, n_months,
                      benefit_sums)
-    empty = np.zeros((n_months, n_trials))
-    unbudgeted = None
-    if funding.budget:
-        unbudgeted = tagged.get(UNBUDGETED, empty)
+    def tagged_flow(tag: str) -> np.ndarray:
+        return tagged[tag] if tag in tagged else np.zeros((n_months, n_trials))
+
     return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
                          benefit_sums_by_item=benefit_sums, gate=gate_block,
-                         leased=tuple(tagged.get(f"lease {k}", empty)
+                         leased=tuple(tagged_flow(f"lease {k}")
                                       for k in range(len(funding.leases))),
-                         unbudgeted=unbudgeted, abandoned=risk.abandoned)
+                         unbudgeted=tagged_flow(UNBUDGETED) if funding.budget else None,
+                         abandoned=risk.abandoned)
 
 
 def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: list[float],

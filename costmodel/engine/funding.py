@@ -20,6 +20,7 @@ __all__ = [
     "LoanSchedule",
     "fiscal_year_starts",
     "funding_metrics",
+    "grant_awards",
     "lease_payments",
     "loan_schedule",
 ]
@@ -174,10 +175,16 @@ class FundingPlan:
     def n_fiscal_years(self) -> int:
         return self.fiscal_starts.size
 
-    @property
-    def trivial(self) -> bool:
-        """No cash, loan, grant, lease or budget: the business view is the project's."""
-        return self.funding.empty
+
+
+def grant_awards(funding: Funding, draws) -> list:
+    """Per grant, whether it is awarded in each trial: its uniform draw below its
+    probability; in the point run (no draw), when the probability is at least 0.5."""
+    awarded = []
+    for k, grant in enumerate(funding.grants):
+        u = draws.get(("funding", "grants", k, "@award"), None)
+        awarded.append(grant.probability >= 0.5 if u is None else u < grant.probability)
+    return awarded
 
 
 def _grants(plan: FundingPlan, awarded: list, abandoned: np.ndarray, n: int) -> np.ndarray:
@@ -206,7 +213,8 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
         Monthly discount rate.
     project : dict
         The block's project metrics (:func:`~costmodel.engine.metrics.block_metrics`):
-        ``"npv"`` ``(n,)`` and ``"cumulative"`` net cash ``(n_months, n)``.
+        ``"npv"`` and ``"peak_funding_need"`` ``(n,)``, ``"cumulative"`` net cash
+        ``(n_months, n)``.
     costs, benefits : ndarray, shape (n_months, n)
         The project's flows.
     leased : list of ndarray, shape (n_months, n)
@@ -230,6 +238,13 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
     """
     n_months, n = costs.shape
     funding = plan.funding
+    if funding.empty:  # the business view is the project's
+        peak = project["peak_funding_need"]
+        negative = np.count_nonzero(project["cumulative"] < 0.0, axis=0)
+        return ({"business_npv": project["npv"], "interest_paid": np.zeros(n),
+                 "peak_cash_need": peak, "min_cash": -peak,
+                 "months_negative_cash": negative.astype(float), "budget_overshoot": np.zeros(n)},
+                np.zeros((plan.n_fiscal_years, n), dtype=bool))
     # financing flows: what the leases defer (outlay less payments; the balance settled in
     # the last month), the loans and the grants
     financing = np.zeros((n_months, n))
