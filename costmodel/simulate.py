@@ -23,7 +23,7 @@ from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.flows import add_sums
 from .engine.funding import FundingPlan, funding_metrics, grant_awards
 from .engine.metrics import block_metrics, present_values, row_percentiles
-from .engine.schedule import actual_go_lives, schedule_groups
+from .engine.schedule import actual_go_lives
 from .errors import Problem, ScenarioError
 from .results import (
     BAND_LEVELS,
@@ -72,7 +72,7 @@ def _trial_count(trials: int, sampler: str) -> tuple[int, str]:
 
 
 class _StrategyRun:
-    """One strategy's per-trial outputs, gathered over segments, schedule groups and rounds.
+    """One strategy's per-trial outputs, gathered over segments and rounds.
 
     :meth:`blocks` cuts one segment's draws into block tasks (independent, so they may run
     on several threads, each writing its own slice of the segment's arrays); :meth:`merge`
@@ -96,12 +96,8 @@ class _StrategyRun:
         self.n_trials = 0
 
     def blocks(self, draws: Draws, chunk: int) -> list[Callable[[], tuple[dict, dict]]]:
-        """The block tasks of one segment's ``draws``.
-
-        Trials are ordered by schedule (trials that share one slip run together, so the
-        engine keeps its per-month profiles) and cut into blocks of ``chunk``; each block's
-        flows are assembled from its schedule runs and its metrics computed at once.
-        """
+        """The block tasks of one segment's ``draws``: contiguous slices of ``chunk``
+        trials, each writing its own slice of the segment's per-trial arrays."""
         n_trials, n_months = draws.n_trials, self.scenario.horizon_months
         metrics = {name: np.empty(n_trials) for name in METRIC_NAMES}
         gate = {"held": np.zeros(n_trials, dtype=bool), "passed": np.ones(n_trials, dtype=bool),
@@ -119,29 +115,9 @@ class _StrategyRun:
         self.cumulative.append(store)
         self.n_trials += n_trials
         outputs = (metrics, gate, store, funding, breach)
-        groups = schedule_groups(actual_go_lives(self.scenario, self.index, draws))
-        tasks = []
-        if len(groups) == 1:  # one schedule: contiguous slices, nothing to gather
-            for start in range(0, n_trials, chunk):
-                part = slice(start, min(start + chunk, n_trials))
-                tasks.append(functools.partial(
-                    self._run_block, draws, (part.start, part.stop),
-                    [(groups[0][0], slice(None))], part, outputs, (part.start, part.stop)))
-            return tasks
-        order = np.concatenate([trials for _, trials in groups])
-        ends = np.cumsum([len(trials) for _, trials in groups])
-        for start in range(0, n_trials, chunk):
-            stop = min(start + chunk, n_trials)
-            runs = []
-            for (months, _), end, size in zip(groups, ends, np.diff(ends, prepend=0),
-                                              strict=True):
-                lo, hi = max(end - size, start), min(end, stop)
-                if lo < hi:
-                    runs.append((months, slice(lo - start, hi - start)))
-            part = order[start:stop]
-            tasks.append(functools.partial(self._run_block, draws, part, runs, part, outputs,
-                                           (start, stop)))
-        return tasks
+        return [functools.partial(self._run_block, draws, slice(start, min(start + chunk,
+                                                                           n_trials)), outputs)
+                for start in range(0, n_trials, chunk)]
 
     def merge(self, sums: list[tuple[dict, dict]]) -> None:
         """Add the blocks' per-label sums, in block order."""
@@ -151,66 +127,35 @@ class _StrategyRun:
                 for key, value in block.items():
                     add_sums(target, key, value)
 
-    def _run_block(self, draws: Draws, trials, runs, part, outputs,
-                   position: tuple[int, int]) -> tuple[dict, dict]:
-        """One block: the trials ``trials`` of ``draws`` (a ``(start, stop)`` pair or
-        indices), written at ``part`` of the per-trial ``outputs`` and at columns
-        ``position`` of the store; ``runs`` are ``(go-live months, slice of the block)``
-        pairs. Returns the block's per-label sums."""
+    def _run_block(self, draws: Draws, part: slice, outputs) -> tuple[dict, dict]:
+        """One block: the trials ``part`` of ``draws``, written at ``part`` of the per-trial
+        ``outputs``. Returns the block's per-label sums."""
         metrics, gate, store, funding, breach = outputs
-        draws = draws.slice(*trials) if isinstance(trials, tuple) else draws.take(trials)
+        draws = draws.slice(part.start, part.stop)
         rate = self.scenario.rate_monthly
-        n = draws.n_trials
-        if len(runs) == 1:
-            pieces = [(strategy_cash_flows(self.scenario, self.index, draws, runs[0][0]),
-                       slice(None))]
-        else:
-            pieces = [(strategy_cash_flows(self.scenario, self.index,
-                                           draws.slice(where.start, where.stop), months), where)
-                      for months, where in runs]
-        costs = _joined(pieces, lambda f: f.costs, n)
-        benefits = _joined(pieces, lambda f: f.benefits, n)
-        block = block_metrics(rate, costs, benefits)
+        go_lives = actual_go_lives(self.scenario, self.index, draws)
+        flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
+        block = block_metrics(rate, flows.costs, flows.benefits)
         for name, values in metrics.items():
             values[part] = block[name]
-        business, over = self._funding(draws, block, costs, benefits, pieces)
+        business, over = funding_metrics(
+            self.plan, rate, block, flows.costs, flows.benefits, list(flows.leased),
+            flows.unbudgeted, flows.abandoned, grant_awards(self.scenario.funding, draws))
         for name, values in funding.items():
             values[part] = business[name]
         breach[:, part] = over
         # the store only feeds the bands (percentiles over trials): kept in block order
-        store[:, position[0]:position[1]] = block["cumulative"]
+        store[:, part] = block["cumulative"]
         without = block["npv"].copy()
-        held, passed = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
-        ratio = np.full(n, np.nan)
-        cost_sums: dict[str, np.ndarray] = {}
-        benefit_sums: dict[str, np.ndarray] = {}
-        for flows, where in pieces:
-            if flows.gate is not None:
-                offset = where.start or 0
-                if flows.gate.failed.size:
-                    pv_costs, pv_benefits = present_values(rate, flows.gate.costs_without,
-                                                           flows.gate.benefits_without)
-                    without[flows.gate.failed + offset] = pv_benefits - pv_costs
-                held[where], passed[where] = flows.gate.held, flows.gate.passed
-                ratio[where] = flows.gate.ratio
-            for target, sums in ((cost_sums, flows.cost_sums_by_category),
-                                 (benefit_sums, flows.benefit_sums_by_item)):
-                for key, value in sums.items():
-                    add_sums(target, key, value)
+        if flows.gate is not None:
+            if flows.gate.failed.size:
+                pv_costs, pv_benefits = present_values(rate, flows.gate.costs_without,
+                                                       flows.gate.benefits_without)
+                without[flows.gate.failed] = pv_benefits - pv_costs
+            gate["held"][part], gate["passed"][part] = flows.gate.held, flows.gate.passed
+            gate["ratio"][part] = flows.gate.ratio
         gate["npv_without_gate"][part] = without
-        gate["held"][part], gate["passed"][part], gate["ratio"][part] = held, passed, ratio
-        return cost_sums, benefit_sums
-
-    def _funding(self, draws: Draws, block: dict, costs: np.ndarray, benefits: np.ndarray,
-                 pieces: list) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """The block's business view (after financing) and budget breaches."""
-        n = costs.shape[1]
-        leased = [_joined(pieces, lambda f, k=k: f.leased[k], n)
-                  for k in range(len(self.plan.funding.leases))]
-        return funding_metrics(self.plan, self.scenario.rate_monthly, block, costs, benefits,
-                               leased, _joined(pieces, lambda f: f.unbudgeted, n),
-                               _joined(pieces, lambda f: f.abandoned, n),
-                               grant_awards(self.scenario.funding, draws))
+        return flows.cost_sums_by_category, flows.benefit_sums_by_item
 
     def finish(self) -> None:
         """Compute the cash bands and let the store of cumulative cash go (it is the
@@ -304,18 +249,6 @@ def simulate(
     """
     with threadpool_limits(limits=1, user_api="blas"):  # see Notes
         return _run(scenario, trials, seed, sampler, precision, chunk_trials, workers)
-
-
-def _joined(pieces: list, get, n: int) -> np.ndarray | None:
-    """A block's array (trials last) joined from its schedule runs' ``(flows, where)``
-    pieces; ``None`` where the flows have none."""
-    first = get(pieces[0][0])
-    if len(pieces) == 1 or first is None:
-        return first
-    out = np.empty((*first.shape[:-1], n), dtype=first.dtype)
-    for flows, where in pieces:
-        out[..., where] = get(flows)
-    return out
 
 
 def _workers() -> int:

@@ -18,14 +18,25 @@ from ..uncertainty import Draws
 from .flows import FlowAccumulator, add_sums
 from .risks import RiskBlock
 from .rollout import (
+    common_month,
     effective_use,
+    lead_mask,
     lead_window,
     month_indicator,
+    step_mask,
     wright_multipliers,
     yearly_indicator,
+    yearly_mask,
 )
 
-__all__ = ["DISRUPTION_CATEGORY", "GateBlock", "StrategyFlows", "strategy_cash_flows"]
+__all__ = [
+    "DISRUPTION_CATEGORY",
+    "GateBlock",
+    "PlannedFlows",
+    "StrategyFlows",
+    "planned_flows",
+    "strategy_cash_flows",
+]
 
 #: The cost category under which the productivity dip is reported.
 DISRUPTION_CATEGORY = "productivity_dip"
@@ -98,15 +109,92 @@ class StrategyFlows:
 class _Parts:
     """The strategy's flows in two groups, kept apart so a failed gate can cancel the
     later phases: ``base`` (fixed items and the pilot, phase 0) and ``later`` (phases 1+).
+
+    For a budget plan (:func:`planned_flows`) one part alone is built: ``only`` is a
+    phase (its terms go to ``costs_base``/``benefits_base``, whose use is that phase's)
+    or ``"fixed"`` (the items that belong to no phase); the other terms are left out.
     """
 
     costs_base: FlowAccumulator
-    costs_later: FlowAccumulator
-    benefits_base: FlowAccumulator
-    benefits_later: FlowAccumulator
+    costs_later: FlowAccumulator | None
+    benefits_base: FlowAccumulator | None
+    benefits_later: FlowAccumulator | None
+    only: int | str | None = None
 
-    def cost_group(self, phase: int) -> FlowAccumulator:
+    def cost_group(self, phase: int) -> FlowAccumulator | None:
+        if self.only is not None:
+            return self.costs_base if phase == self.only else None
         return self.costs_base if phase == 0 else self.costs_later
+
+    def fixed_group(self) -> FlowAccumulator | None:
+        return self.costs_base if self.only in (None, "fixed") else None
+
+    def use_groups(self) -> list[FlowAccumulator]:
+        """The cost groups with adoption of their own (for per-usage costs)."""
+        return [g for g in (self.costs_base, self.costs_later)
+                if g is not None and g.use is not None]
+
+    def benefit_groups(self) -> list[FlowAccumulator]:
+        return [g for g in (self.benefits_base, self.benefits_later)
+                if g is not None and g.use is not None]
+
+
+class _Timing:
+    """The months of each phase, per trial: the actual go-lives ``(n_phases, n)`` and the
+    months the one-time costs' lead windows end (``windows``, the planned go-lives unless
+    a budget deferred the phase). Each profile is ``(profile, mask)``: a profile
+    ``(n_months,)`` and ``None`` when a phase's month is the same in every trial, else
+    ones and a per-trial mask ``(n_months, n)``, one array per phase and kind (so terms
+    that share it are summed in one product)."""
+
+    def __init__(self, n_months: int, go_lives: np.ndarray, windows: np.ndarray,
+                 lead_time: int):
+        self.n_months = n_months
+        self.go_lives = go_lives
+        self.windows = windows
+        self.lead_time = lead_time
+        self.common = [common_month(row) for row in go_lives]
+        self.common_windows = [common_month(row) for row in windows]
+        self._masks: dict[tuple, np.ndarray] = {}
+        self.ones = np.ones(n_months)
+
+    def _mask(self, key: tuple, make) -> np.ndarray:
+        if key not in self._masks:
+            self._masks[key] = make()
+        return self._masks[key]
+
+    def live(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """1 from phase ``p``'s go-live on."""
+        month = self.common[p]
+        if month is not None:
+            return month_indicator(self.n_months, month), None
+        return self.ones, self._mask(("live", p), lambda: step_mask(self.n_months,
+                                                                     self.go_lives[p]))
+
+    def yearly(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """1 in phase ``p``'s go-live month and every twelfth month after."""
+        month = self.common[p]
+        if month is not None:
+            return yearly_indicator(self.n_months, month), None
+        return self.ones, self._mask(("yearly", p), lambda: yearly_mask(self.n_months,
+                                                                         self.go_lives[p]))
+
+    def window(self, p: int, months: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """1 in the ``months`` months from phase ``p``'s go-live."""
+        month = self.common[p]
+        if month is not None:
+            return month_indicator(self.n_months, month, month + months), None
+        start = self.go_lives[p]
+        return self.ones, self._mask(("window", p), lambda: step_mask(
+            self.n_months, start, start + months))
+
+    def lead(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Weights of phase ``p``'s one-time costs over its lead window."""
+        month = self.common_windows[p]
+        if month is not None:
+            return lead_window(self.n_months, month, self.lead_time), None
+        return self.ones, self._mask(("lead", p), lambda: lead_mask(
+            self.n_months, self.windows[p], self.lead_time))
 
 
 def _step_factor(n_months: int, yearly_rate) -> np.ndarray:
@@ -125,9 +213,10 @@ def _times(profile: np.ndarray, factor: np.ndarray) -> np.ndarray:
 
 
 def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Draws,
-              index: int, item: CostItem, go_lives: list[int], tag: str | None) -> None:
-    """Add cost item ``index``; ``go_lives`` are the actual go-live months (one-time costs
-    keep the planned lead windows); ``tag``: follow the item on its own (a lease's)."""
+              index: int, item: CostItem, timing: _Timing, tag: str | None) -> None:
+    """Add cost item ``index``: one-time costs over the phases' lead windows, running
+    costs from their actual go-lives (``timing``); ``tag``: follow the item on its own (a
+    lease's)."""
     strategy = scenario.strategies[strategy_index]
     n_months = scenario.horizon_months
     path = ("costs", index)
@@ -141,51 +230,57 @@ def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Dra
            "per_user": units * draws[("organisation", "users_per_unit")]}
     label = item.category
 
-    def add(group: FlowAccumulator, profile: np.ndarray, coefficient, *, running=None,
-            scaled_by_use: bool = False) -> None:
-        escalated = None if running is None else _times(running, escalation)
+    def add(group: FlowAccumulator | None, timed: tuple, coefficient, *, running=None,
+            running_timed: tuple | None = None, scaled_by_use: bool = False) -> None:
+        if group is None:
+            return
+        profile, mask = timed
+        escalated = None
+        if running is not None:
+            escalated = _times(running, escalation)
         group.add(label, _times(profile, escalation), coefficient, scaled_by_use=scaled_by_use,
-                  running=escalated, tag=tag)
+                  running=escalated, tag=tag, mask=mask,
+                  running_mask=None if running_timed is None else running_timed[1])
 
-    base = parts.costs_base
+    base = parts.fixed_group()
     pilot_share = shares[0]  # a gate charges the pilot its share of fixed running costs
     if item.kind == "one_time":
         if item.basis == "fixed":
             if item.start_month is not None:
-                add(base, month_indicator(n_months, first, first + 1), amount)
+                add(base, (month_indicator(n_months, first, first + 1), None), amount)
             else:
-                add(base, lead_window(n_months, planned[0], strategy.lead_time_months), amount)
+                add(base, (lead_window(n_months, planned[0], strategy.lead_time_months), None),
+                    amount)
             return
         rate = draws[("strategies", strategy_index, "learning", "cost_learning_rate")]
         multipliers = wright_multipliers(shares, rate)
-        for p, (share, go_live) in enumerate(zip(shares, planned, strict=True)):
-            window = lead_window(n_months, go_live, strategy.lead_time_months)
-            add(parts.cost_group(p), window, amount * per[item.basis] * share * multipliers[p])
+        for p, share in enumerate(shares):
+            add(parts.cost_group(p), timing.lead(p),
+                amount * per[item.basis] * share * multipliers[p])
     elif item.kind == "monthly":
         if item.basis == "fixed":
             profile = month_indicator(n_months, first)
-            add(base, profile, amount, running=profile * pilot_share)
+            add(base, (profile, None), amount, running=profile * pilot_share)
         elif item.basis == "per_usage":
             usage = draws[(*path, "usage_per_unit")]
             ones = np.ones(n_months)
-            for group in (base, parts.costs_later):
-                if group.use is None:
-                    continue
-                add(group, ones, amount * usage * units, running=ones, scaled_by_use=True)
+            for group in parts.use_groups():
+                add(group, (ones, None), amount * usage * units, running=ones,
+                    scaled_by_use=True)
         else:
-            for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True)):
-                profile = month_indicator(n_months, go_live)
-                add(parts.cost_group(p), profile, amount * per[item.basis] * share,
-                    running=profile)
+            for p, share in enumerate(shares):
+                live = timing.live(p)
+                add(parts.cost_group(p), live, amount * per[item.basis] * share,
+                    running=live[0])
     else:  # yearly: the running cost is a twelfth a month
         if item.basis == "fixed":
-            add(base, yearly_indicator(n_months, first), amount,
+            add(base, (yearly_indicator(n_months, first), None), amount,
                 running=month_indicator(n_months, first) * (pilot_share / 12.0))
         else:
-            for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True)):
-                add(parts.cost_group(p), yearly_indicator(n_months, go_live),
-                    amount * per[item.basis] * share,
-                    running=month_indicator(n_months, go_live) / 12.0)
+            for p, share in enumerate(shares):
+                live = timing.live(p)
+                add(parts.cost_group(p), timing.yearly(p), amount * per[item.basis] * share,
+                    running=live[0] / 12.0, running_timed=live)
 
 
 def _benefit_value(scenario: Scenario, draws: Draws, index: int, kind: str):
@@ -283,10 +378,11 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
 
 
 def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, shares: list[float],
-                   go_lives: list[int], costs_stop: np.ndarray, phase_stops: list[np.ndarray],
+                   go_lives: np.ndarray, costs_stop: np.ndarray, phase_stops: list[np.ndarray],
                    sums: dict[str, np.ndarray] | None) -> None:
     """Add the incident costs of the trials at ``trials`` to ``costs`` ``(n_months, k)``:
-    only while the project's costs run; times the share deployed when the risk says so."""
+    only while the project's costs run; times the share deployed when the risk says so.
+    ``go_lives`` ``(n_phases, k)`` are those trials' go-lives."""
     n_months = costs.shape[0]
     columns = np.arange(len(trials))
     for incident in risk.incidents:
@@ -304,33 +400,129 @@ def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, share
 
 
 def _incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, stops: _Stops,
-               n_phases: int, shares: list[float], go_lives: list[int],
+               n_phases: int, shares: list[float], go_lives: np.ndarray,
                sums: dict[str, np.ndarray] | None) -> None:
     """Incident costs of the trials at ``trials`` (the columns of ``costs``): they count
     while the project's costs run; the share deployed stops with each group's benefits."""
     if risk.incidents:
         phase_stops = [stops.benefits_base[trials]]
         phase_stops += [stops.benefits_later[trials]] * (n_phases - 1)
-        _add_incidents(costs, trials, risk, shares, go_lives, stops.costs_base[trials],
-                       phase_stops, sums)
+        _add_incidents(costs, trials, risk, shares, go_lives[:, trials],
+                       stops.costs_base[trials], phase_stops, sums)
 
 
-def _gate_month(gate: Gate | None, go_lives: list[int], n_months: int) -> int | None:
-    """The month the gate is held: ``months_after_pilot`` after the pilot's actual go-live,
-    at the latest the month before the second phase's; ``None`` if outside the horizon."""
-    if gate is None or len(go_lives) < 2 or go_lives[0] >= n_months:
-        return None  # no gate, or a pilot that never goes live within the horizon
-    month = min(go_lives[0] + gate.months_after_pilot, go_lives[1] - 1)
-    return month if month < n_months else None
+def _gate_month(gate: Gate | None, go_lives: np.ndarray, n_months: int) -> np.ndarray | None:
+    """The month the gate is held in each trial: ``months_after_pilot`` after the pilot's
+    actual go-live, at the latest the month before the second phase's; ``n_months`` where
+    that is outside the horizon (or the pilot never goes live within it); ``None``
+    without a gate."""
+    if gate is None or len(go_lives) < 2:
+        return None
+    month = np.minimum(go_lives[0] + gate.months_after_pilot, go_lives[1] - 1)
+    return np.where((go_lives[0] < n_months) & (month < n_months), month, n_months)
+
+
+def _months_per_trial(months, default: list[int], n_trials: int) -> np.ndarray:
+    """Months per phase and trial ``(n_phases, n_trials)`` from one month per phase (the
+    same in every trial) or an array of that shape; ``default`` when ``None``."""
+    months = default if months is None else months
+    rows = [np.broadcast_to(np.asarray(row, dtype=np.int64), (n_trials,)) for row in months]
+    return np.stack(rows) if rows else np.zeros((0, n_trials), dtype=np.int64)
+
+
+def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, windows,
+           watch: bool, only: int | str | None = None) -> tuple[_Parts, _Timing, dict]:
+    """The strategy's terms, added up but not yet summed: its parts, its timing and the
+    gate's month (``"gate_month"``, when ``watch``)."""
+    strategy = scenario.strategies[strategy_index]
+    n_months, n_trials = scenario.horizon_months, draws.n_trials
+    shares = [p.share for p in strategy.phases]
+    planned = [p.go_live for p in strategy.phases]
+    actual = _months_per_trial(go_lives, planned, n_trials)
+    timing = _Timing(n_months, actual, _months_per_trial(windows, planned, n_trials),
+                     strategy.lead_time_months)
+    where = ("strategies", strategy_index)
+    gate_month = _gate_month(strategy.gate, actual, n_months) if watch else None
+    if gate_month is not None and not (gate_month < n_months).any():
+        gate_month = None
+    adoption = {
+        "ceiling": draws[("adoption", "ceiling")],
+        "months_to_half": draws[("adoption", "months_to_half")],
+        "speedup": draws[(*where, "learning", "adoption_speedup")],
+    }
+    if isinstance(only, int):  # one phase alone, with its own adoption
+        use = effective_use(n_months, n_trials, shares[only:only + 1], list(actual[only:only + 1]),
+                            first_phase=only, **adoption)
+        parts = _Parts(FlowAccumulator(n_months, n_trials, use), None,
+                       FlowAccumulator(n_months, n_trials, use), None, only)
+    elif only == "fixed":
+        parts = _Parts(FlowAccumulator(n_months, n_trials, None), None, None, None, only)
+    else:
+        use_base = effective_use(n_months, n_trials, shares[:1], list(actual[:1]), **adoption)
+        use_later = (effective_use(n_months, n_trials, shares[1:], list(actual[1:]),
+                                   first_phase=1, **adoption) if len(shares) > 1 else None)
+        parts = _Parts(*(FlowAccumulator(n_months, n_trials, use, gate_month)
+                         for use in (use_base, use_later, use_base, use_later)))
+
+    funding = scenario.funding
+    leases = {name.strip().casefold(): f"lease {k}" for k, lease in enumerate(funding.leases)
+              for name in lease.items}
+    for index, item in enumerate(scenario.costs):
+        _add_cost(parts, scenario, strategy_index, draws, index, item, timing,
+                  leases.get(item.name.strip().casefold()))
+    dip = draws[(*where, "disruption", "productivity_dip")]
+    months = strategy.disruption.months
+    if months > 0 and only is None:  # the dip is outside the budget: not in its plans
+        unit_cost = draws[("organisation", "monthly_cost_per_unit")]
+        for p, share in enumerate(shares):
+            profile, mask = timing.window(p, months)
+            parts.cost_group(p).add(DISRUPTION_CATEGORY, profile,
+                                    dip * float(scenario.organisation.units) * share * unit_cost,
+                                    tag=UNBUDGETED if funding.budget else None, mask=mask)
+
+    quality = draws[("adoption", "data_quality")]
+    for index, item in enumerate(scenario.benefits):
+        growth = _step_factor(n_months, draws[("benefits", index, "growth")])
+        value = _benefit_value(scenario, draws, index, item.kind) * quality
+        for group in parts.benefit_groups():
+            group.add(item.name, growth, value, scaled_by_use=True)
+    return parts, timing, {"gate_month": gate_month}
+
+
+@dataclass(frozen=True)
+class PlannedFlows:
+    """A part of a strategy's flows as a budget plan sees them (before risk events and the
+    gate; no productivity dip): costs and benefits ``(n_months, n)`` [currency/month] and,
+    per lease, the outlays it finances (within ``costs``)."""
+
+    costs: np.ndarray
+    benefits: np.ndarray | None
+    leased: tuple[np.ndarray, ...]
+
+
+def planned_flows(scenario: Scenario, strategy_index: int, draws: Draws, part: int | str,
+                  go_lives=None, windows=None) -> PlannedFlows:
+    """The flows of one ``part`` of strategy ``strategy_index``: a phase (its costs and
+    benefits, go-live and lead window from ``go_lives`` and ``windows``) or ``"fixed"``
+    (the cost items that belong to no phase). For the budget's deferral rule."""
+    parts, _, _ = _start(scenario, strategy_index, draws, go_lives, windows, False, part)
+    costs = parts.costs_base
+    leased = tuple(costs.tagged[f"lease {k}"].total() if f"lease {k}" in costs.tagged
+                   else None for k in range(len(scenario.funding.leases)))
+    benefits = parts.benefits_base.total() if parts.benefits_base is not None else None
+    return PlannedFlows(costs.total(), benefits, leased)
 
 
 def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
-                        go_lives: list[int] | tuple[int, ...] | None = None) -> StrategyFlows:
+                        go_lives=None, windows=None) -> StrategyFlows:
     """Monthly costs and benefits of strategy ``strategy_index`` for the trials in ``draws``.
 
     ``go_lives`` are the phases' actual go-live months for these trials (after schedule
-    slip; default: as planned). Risk events and the stage gate come from ``draws``.
-    Returns month-major arrays ``(n_months, n_trials)``; see :class:`StrategyFlows`.
+    slip and a budget's deferral; default: as planned): one month per phase, or an array
+    ``(n_phases, n_trials)``. ``windows``: the months the phases' one-time lead windows
+    end, in the same forms (default: the planned go-lives; a deferred phase's move with
+    it). Risk events and the stage gate come from ``draws``. Returns month-major arrays
+    ``(n_months, n_trials)``; see :class:`StrategyFlows`.
 
     Examples
     --------
@@ -346,44 +538,12 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     strategy = scenario.strategies[strategy_index]
     n_months, n_trials = scenario.horizon_months, draws.n_trials
     shares = [p.share for p in strategy.phases]
-    actual = list(go_lives) if go_lives is not None else [p.go_live for p in strategy.phases]
     where = ("strategies", strategy_index)
     gate = strategy.gate
-    gate_month = _gate_month(gate, actual, n_months)
-    adoption = {
-        "ceiling": draws[("adoption", "ceiling")],
-        "months_to_half": draws[("adoption", "months_to_half")],
-        "speedup": draws[(*where, "learning", "adoption_speedup")],
-    }
-    use_base = effective_use(n_months, n_trials, shares[:1], actual[:1], **adoption)
-    use_later = (effective_use(n_months, n_trials, shares[1:], actual[1:], first_phase=1,
-                               **adoption) if len(shares) > 1 else None)
-    parts = _Parts(*(FlowAccumulator(n_months, n_trials, use, gate_month)
-                     for use in (use_base, use_later, use_base, use_later)))
-
+    parts, timing, extra = _start(scenario, strategy_index, draws, go_lives, windows, True)
+    actual = timing.go_lives
+    gate_month = extra["gate_month"]
     funding = scenario.funding
-    leases = {name.strip().casefold(): f"lease {k}" for k, lease in enumerate(funding.leases)
-              for name in lease.items}
-    for index, item in enumerate(scenario.costs):
-        _add_cost(parts, scenario, strategy_index, draws, index, item, actual,
-                  leases.get(item.name.strip().casefold()))
-    dip = draws[(*where, "disruption", "productivity_dip")]
-    months = strategy.disruption.months
-    if months > 0:
-        unit_cost = draws[("organisation", "monthly_cost_per_unit")]
-        for p, (share, go_live) in enumerate(zip(shares, actual, strict=True)):
-            profile = month_indicator(n_months, go_live, go_live + months)
-            parts.cost_group(p).add(DISRUPTION_CATEGORY, profile,
-                                    dip * float(scenario.organisation.units) * share * unit_cost,
-                                    tag=UNBUDGETED if funding.budget else None)
-
-    quality = draws[("adoption", "data_quality")]
-    for index, item in enumerate(scenario.benefits):
-        growth = _step_factor(n_months, draws[("benefits", index, "growth")])
-        value = _benefit_value(scenario, draws, index, item.kind) * quality
-        for group in (parts.benefits_base, parts.benefits_later):
-            if group.use is not None:
-                group.add(item.name, growth, value, scaled_by_use=True)
 
     totals = {name: (acc, acc.total()) for name, acc in (
         ("costs_base", parts.costs_base), ("costs_later", parts.costs_later),
@@ -392,8 +552,7 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     gate_block = None
     failed = np.zeros(n_trials, dtype=bool)
     if gate_month is not None:
-        benefit = totals["benefits_base"][1][gate_month] + totals["benefits_later"][1][gate_month]
-        gate_block = _hold_gate(gate, gate_month, draws, where, parts, benefit, risk)
+        gate_block = _hold_gate(gate, gate_month, draws, where, parts, totals, risk)
         failed = ~gate_block.passed
     if failed.any():  # the flows had the rollout gone on: risk events only
         columns = np.flatnonzero(failed)
@@ -418,6 +577,7 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     benefits = _kept((totals["benefits_base"], totals["benefits_later"]),
                      (stops.benefits_base, stops.benefits_later), kept_share, n_months,
                      benefit_sums)
+
     def tagged_flow(tag: str) -> np.ndarray:
         return tagged[tag] if tag in tagged else np.zeros((n_months, n_trials))
 
@@ -430,7 +590,7 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
 
 
 def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: list[float],
-                  go_lives: list[int]) -> tuple[np.ndarray, np.ndarray]:
+                  go_lives: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Costs and benefits of the trials at ``columns`` had their gate been passed: every
     group, with the risk events only, ``(n_months, len(columns))`` each."""
     n_months = totals["costs_base"][1].shape[0]
@@ -452,18 +612,23 @@ def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: li
     return flows[0], flows[1]
 
 
-def _hold_gate(gate: Gate, month: int, draws: Draws, where: tuple, parts: _Parts,
-               benefit: np.ndarray, risk: RiskBlock) -> GateBlock:
-    """Measure the pilot's run-rate benefit/cost ratio in ``month`` and decide;
-    ``benefit`` is the month's benefit before risk events, per trial."""
+def _hold_gate(gate: Gate, month: np.ndarray, draws: Draws, where: tuple, parts: _Parts,
+               totals: dict, risk: RiskBlock) -> GateBlock:
+    """Measure the pilot's run-rate benefit/cost ratio in each trial's gate ``month`` and
+    decide (``month >= n_months``: not held)."""
+    n_months = parts.costs_base.n_months
+    row, columns = np.minimum(month, n_months - 1), np.arange(month.size)
+    benefit = totals["benefits_base"][1][row, columns]
+    if not totals["benefits_later"][0].empty:
+        benefit = benefit + totals["benefits_later"][1][row, columns]
     benefit = benefit * (1.0 - risk.loss_at(month))
     running = parts.costs_base.running + parts.costs_later.running
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(running > 0, benefit / running, np.where(benefit > 0, np.inf, 0.0))
     if gate.noise > 0:
         ratio = ratio * np.exp(gate.noise * np.asarray(draws.get((*where, "gate", "@z"), 0.0)))
-    held = risk.abandoned > month
+    held = (month < n_months) & (risk.abandoned > month)
     passed = ~held | (ratio >= gate.threshold)
-    empty = np.zeros((parts.costs_base.n_months, 0))
+    empty = np.zeros((n_months, 0))
     return GateBlock(held=held, passed=passed, ratio=np.where(held, ratio, np.nan),
                      failed=np.flatnonzero(~passed), costs_without=empty, benefits_without=empty)

@@ -32,13 +32,13 @@ class FlowAccumulator:
     n_months, n_trials : int
     use : ndarray, shape (n_months, n_trials)
         Effective use ``E(m)``, for terms added with ``scaled_by_use=True``.
-    watch_month : int, optional
-        A month whose *running* amount (see :meth:`add`) is kept per trial, for a stage
-        gate's run-rate measurement: :attr:`running`.
+    watch_month : ndarray of int, shape (n_trials,), optional
+        A month per trial whose *running* amount (see :meth:`add`) is kept, for a stage
+        gate's run-rate measurement: :attr:`running` (``n_months`` or more: not watched).
     """
 
     def __init__(self, n_months: int, n_trials: int, use: np.ndarray,
-                 watch_month: int | None = None):
+                 watch_month: np.ndarray | None = None):
         self.n_months = n_months
         self.n_trials = n_trials
         self.use = use
@@ -46,32 +46,45 @@ class FlowAccumulator:
         self.running = np.zeros(n_trials)
         self._plain: list[tuple[np.ndarray, np.ndarray, str]] = []
         self._scaled: list[tuple[np.ndarray, np.ndarray, str]] = []
+        #: terms with a per-trial mask, grouped by mask: id -> (mask, plain, scaled)
+        self._masked: dict[int, tuple[np.ndarray, list, list]] = {}
         self._dense: np.ndarray | None = None
         self._dense_terms: list[tuple[np.ndarray, str]] = []
         #: terms added with a ``tag`` are also collected here, one accumulator per tag
         self.tagged: dict[str, FlowAccumulator] = {}
 
     def add(self, label: str, profile: np.ndarray, coefficient, *, scaled_by_use: bool = False,
-            running: np.ndarray | None = None, tag: str | None = None):
-        """Add ``profile ⊗ coefficient`` (times ``E`` when ``scaled_by_use``) under ``label``.
+            running: np.ndarray | None = None, tag: str | None = None,
+            mask: np.ndarray | None = None, running_mask: np.ndarray | None = None):
+        """Add ``profile ⊗ coefficient`` (times ``mask``; times ``E`` when
+        ``scaled_by_use``) under ``label``.
 
         ``profile`` is ``(n_months,)`` or ``(n_months, n_trials)``; ``coefficient`` a scalar
-        or ``(n_trials,)``. ``running`` is the term's run-rate profile (same shapes):
+        or ``(n_trials,)``; ``mask`` ``(n_months, n_trials)``, a per-trial timing (a phase's
+        months live, its lead window): terms that share one mask array are summed with one
+        product and multiplied by it once. ``running`` is the term's run-rate profile:
         the profile itself for a monthly cost, a twelfth a month for a yearly one, ``None``
-        for one-time amounts. A ``tag`` also adds the term to ``tagged[tag]`` (to follow
-        some items on their own, e.g. those a lease finances).
+        for one-time amounts, times ``running_mask`` (default: ``mask``). A ``tag`` also
+        adds the term to ``tagged[tag]`` (to follow some items on their own, e.g. those a
+        lease finances).
         """
         coefficient = np.broadcast_to(np.asarray(coefficient, dtype=float), (self.n_trials,))
         if tag is not None:
             if tag not in self.tagged:
                 self.tagged[tag] = FlowAccumulator(self.n_months, self.n_trials, self.use)
-            self.tagged[tag].add(label, profile, coefficient, scaled_by_use=scaled_by_use)
+            self.tagged[tag].add(label, profile, coefficient, scaled_by_use=scaled_by_use,
+                                 mask=mask)
         if running is not None and self.watch_month is not None:
-            g = self.watch_month
-            value = running[g] * coefficient
-            if scaled_by_use:
-                value = value * self.use[g]
-            self.running += value
+            self._watch(running, coefficient, scaled_by_use,
+                        mask if running_mask is None else running_mask)
+        if mask is not None and profile.ndim == 2:
+            profile = profile * mask
+        elif mask is not None:
+            if id(mask) not in self._masked:
+                self._masked[id(mask)] = (mask, [], [])
+            self._masked[id(mask)][2 if scaled_by_use else 1].append(
+                (profile, coefficient, label))
+            return
         if profile.ndim == 1:
             target = self._scaled if scaled_by_use else self._plain
             target.append((profile, coefficient, label))
@@ -83,9 +96,25 @@ class FlowAccumulator:
                                                                         out=self._dense)
         self._dense_terms.append((term, label))
 
+    def _watch(self, running: np.ndarray, coefficient: np.ndarray, scaled_by_use: bool,
+               mask: np.ndarray | None) -> None:
+        """Add the term's run rate in each trial's watched month to :attr:`running`."""
+        month = self.watch_month
+        watched = month < self.n_months
+        if not watched.any():
+            return
+        row = np.minimum(month, self.n_months - 1)
+        columns = np.arange(self.n_trials)
+        value = (running[row] if running.ndim == 1 else running[row, columns]) * coefficient
+        if mask is not None:
+            value = value * mask[row, columns]
+        if scaled_by_use:
+            value = value * self.use[row, columns]
+        self.running += np.where(watched, value, 0.0)
+
     @property
     def empty(self) -> bool:
-        return not (self._plain or self._scaled or self._dense_terms)
+        return not (self._plain or self._scaled or self._masked or self._dense_terms)
 
     def total(self) -> np.ndarray:
         """The sum of every term, shape ``(n_months, n_trials)``."""
@@ -98,6 +127,18 @@ class FlowAccumulator:
             scaled = profiles @ coefficients
             scaled *= self.use
             out = scaled if out is None else np.add(out, scaled, out=out)
+        for mask, plain, scaled_terms in self._masked.values():
+            part = None
+            if plain:
+                profiles, coefficients = self._stacked(plain)
+                part = profiles @ coefficients
+            if scaled_terms:
+                profiles, coefficients = self._stacked(scaled_terms)
+                scaled = profiles @ coefficients
+                scaled *= self.use
+                part = scaled if part is None else np.add(part, scaled, out=part)
+            part *= mask
+            out = part if out is None else np.add(out, part, out=out)
         if self._dense is not None:
             out = self._dense.copy() if out is None else np.add(out, self._dense, out=out)
         return np.zeros((self.n_months, self.n_trials)) if out is None else out
@@ -107,6 +148,14 @@ class FlowAccumulator:
         profiles = np.stack([p for p, _, _ in terms], axis=1)
         coefficients = np.stack([c for _, c, _ in terms], axis=0)
         return profiles, coefficients
+
+    def _weighted_sums(self, sums: dict[str, np.ndarray], terms, weight: np.ndarray) -> None:
+        """Per-label sums over trials of ``terms`` times ``weight`` ``(n_months, n)``: one
+        product ``weight @ coefficients.T`` for all of them."""
+        profiles, coefficients = self._stacked(terms)
+        weighted = weight @ coefficients.T  # (n_months, k)
+        for k, (_, _, label) in enumerate(terms):
+            add_sums(sums, label, profiles[:, k] * weighted[:, k])
 
     def sums_by_label(self, keep: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Sum over trials of each label's terms, per month, shape ``(n_months,)``; with
@@ -118,16 +167,17 @@ class FlowAccumulator:
                 for profile, coefficient, label in self._plain:
                     add_sums(sums, label, profile * coefficient.sum())
             else:
-                profiles, coefficients = self._stacked(self._plain)
-                weighted = keep @ coefficients.T  # (n_months, k): one pass over keep
-                for k, (_, _, label) in enumerate(self._plain):
-                    add_sums(sums, label, profiles[:, k] * weighted[:, k])
+                self._weighted_sums(sums, self._plain, keep)
         if self._scaled:
-            profiles, coefficients = self._stacked(self._scaled)
             # one pass over E (times keep) for all terms: (E @ coefficients.T)[m, k]
-            weighted = (self.use if keep is None else self.use * keep) @ coefficients.T
-            for k, (_, _, label) in enumerate(self._scaled):
-                add_sums(sums, label, profiles[:, k] * weighted[:, k])
+            self._weighted_sums(sums, self._scaled,
+                                self.use if keep is None else self.use * keep)
+        for mask, plain, scaled_terms in self._masked.values():
+            weight = mask if keep is None else mask * keep
+            if plain:
+                self._weighted_sums(sums, plain, weight)
+            if scaled_terms:
+                self._weighted_sums(sums, scaled_terms, weight * self.use)
         for term, label in self._dense_terms:
             add_sums(sums, label, (term if keep is None else term * keep).sum(axis=1))
         return sums

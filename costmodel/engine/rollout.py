@@ -13,12 +13,16 @@ import numpy as np
 
 __all__ = [
     "LOGISTIC_SPAN",
+    "common_month",
     "deployed_share",
     "effective_use",
+    "lead_mask",
     "lead_window",
     "month_indicator",
+    "step_mask",
     "wright_multipliers",
     "yearly_indicator",
+    "yearly_mask",
 ]
 
 #: Λ(τ) = 1 / (1 + 81 q^τ): the raw logistic starts at 1/82 and is 1/2 at τ = months_to_half.
@@ -95,7 +99,7 @@ def effective_use(
     n_months: int,
     n_trials: int,
     shares: list[float],
-    go_lives: list[int],
+    go_lives: list,
     ceiling: np.ndarray | float,
     months_to_half: np.ndarray | float,
     speedup: np.ndarray | float,
@@ -105,34 +109,102 @@ def effective_use(
 
     ``a_p`` is the normalised logistic from go-live: 0 at go-live, rising to ``ceiling``,
     with ``months_to_half · speedup ** p`` as phase ``p``'s half-way time; the phases given
-    are numbered from ``first_phase``. Powers of a
-    per-trial factor ``q = 81 ** (-1 / h)`` are built row by row (a multiply per month
-    instead of an ``exp`` per element).
+    are numbered from ``first_phase``. A go-live is a month (the same in every trial) or
+    an array ``(n_trials,)`` of months. Powers of a per-trial factor ``q = 81 ** (-1 / h)``
+    are built row by row (a multiply per month instead of an ``exp`` per element); with
+    go-lives per trial, the multiply is skipped in the trials not yet live, whose value
+    stays exactly 0.
 
     Examples
     --------
     >>> use = effective_use(4, 1, [1.0], [1], 1.0, 2.0, 1.0)
     >>> [round(float(x), 4) for x in use[:, 0]]
     [0.0, 0.0, 0.0889, 0.4938]
+    >>> use = effective_use(4, 2, [1.0], [np.array([1, 2])], 1.0, 2.0, 1.0)
+    >>> [round(float(x), 4) for x in use[:, 1]]
+    [0.0, 0.0, 0.0, 0.0889]
     """
     use = np.zeros((n_months, n_trials))
     ceiling = np.broadcast_to(np.asarray(ceiling, dtype=float), (n_trials,))
     half = np.broadcast_to(np.asarray(months_to_half, dtype=float), (n_trials,))
     speedup = np.broadcast_to(np.asarray(speedup, dtype=float), (n_trials,))
-    start_level = 1.0 / (1.0 + LOGISTIC_SPAN)
-    scale_const = 1.0 / (1.0 - start_level)
+    scale_const = 1.0 / (1.0 - 1.0 / (1.0 + LOGISTIC_SPAN))
     log_span = math.log(LOGISTIC_SPAN)
     row = np.empty(n_trials)
     for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True), first_phase):
+        months = common_month(go_live)
+        first = int(np.min(go_live)) if months is None else months
+        if first + 1 >= n_months or n_trials == 0:
+            continue
         phase_half = half * speedup**p
         q = np.exp(-log_span / phase_half)
         scale = share * scale_const * ceiling
-        offset = scale * start_level
+        offset = scale / (1.0 + LOGISTIC_SPAN)  # the value at go-live: exactly 0 there
         power = np.full(n_trials, LOGISTIC_SPAN)  # 81 · q^τ, τ = 0
-        for month in range(go_live + 1, n_months):
-            power *= q  # τ = month - go_live
+        for month in range(first + 1, n_months):
+            if months is None:  # τ = month - go-live where live; τ = 0 (power 81) before
+                np.multiply(power, q, out=power, where=go_live < month)
+            else:
+                power *= q  # τ = month - go_live
             np.add(power, 1.0, out=row)
             np.divide(scale, row, out=row)
             row -= offset
             use[month] += row
     return use
+
+
+def common_month(months) -> int | None:
+    """The month itself when ``months`` is one month or the same month in every trial;
+    ``None`` when it varies per trial.
+
+    >>> common_month(3), common_month(np.array([2, 2])), common_month(np.array([2, 3]))
+    (3, 2, None)
+    """
+    months = np.asarray(months)
+    if months.ndim == 0:
+        return int(months)
+    if months.size == 0 or (months == months.flat[0]).all():
+        return int(months.flat[0]) if months.size else 0
+    return None
+
+
+def step_mask(n_months: int, start: np.ndarray, stop: np.ndarray | None = None) -> np.ndarray:
+    """``1.0`` in months ``start … stop - 1`` of each trial (to the end when ``stop`` is
+    None), else 0: shape ``(n_months, n_trials)``.
+
+    >>> step_mask(4, np.array([1, 3]))[:, 1].tolist()
+    [0.0, 0.0, 0.0, 1.0]
+    """
+    month = np.arange(n_months)[:, None]
+    inside = month >= start[None, :]
+    if stop is not None:
+        inside &= month < stop[None, :]
+    return inside.astype(float)
+
+
+def yearly_mask(n_months: int, start: np.ndarray) -> np.ndarray:
+    """``1.0`` in months ``start, start + 12, …`` of each trial: ``(n_months, n_trials)``.
+
+    >>> np.flatnonzero(yearly_mask(30, np.array([3]))[:, 0]).tolist()
+    [3, 15, 27]
+    """
+    since = np.arange(n_months)[:, None] - start[None, :]
+    return ((since >= 0) & (since % 12 == 0)).astype(float)
+
+
+def lead_mask(n_months: int, go_live: np.ndarray, lead_time: int) -> np.ndarray:
+    """:func:`lead_window` per trial: ``(n_months, n_trials)``, each column the weights of
+    its trial's go-live month.
+
+    >>> lead_mask(6, np.array([3, 0]), 2).T.tolist()
+    [[0.0, 0.5, 0.5, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+    """
+    start = np.maximum(0, go_live - lead_time)
+    length = go_live - start
+    month = np.arange(n_months)[:, None]
+    window = (month >= start) & (month < go_live)
+    weights = np.where(window, 1.0 / np.maximum(length, 1), 0.0)
+    alone = (length == 0) & (go_live < n_months)  # an empty window: the go-live month
+    if alone.any():
+        weights[go_live[alone], np.flatnonzero(alone)] = 1.0
+    return weights
