@@ -138,8 +138,9 @@ class Budget(Model):
         ``True``: the benefits realised in a fiscal year offset its spending (a
         self-funding rollout); ``False``: the cap is on spending alone.
     policy : {"flag", "defer"}
-        ``flag`` reports breaches. ``defer`` (a phase's go-live moved to the first month
-        its costs fit) is not built yet: a scenario asking for it is refused.
+        ``flag`` reports breaches. ``defer``: each phase goes live in the first month its
+        costs fit under the cap in every fiscal year (a self-funding rollout); a strategy
+        may set its own ``budget_policy``.
     """
 
     yearly_cap: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]

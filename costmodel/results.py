@@ -257,7 +257,8 @@ class GateResult:
 
 #: Per-trial funding figures (the business view), in report order.
 FUNDING_FIELDS = ("business_npv", "interest_paid", "peak_cash_need", "min_cash",
-                  "months_negative_cash", "budget_overshoot")
+                  "months_negative_cash", "budget_overshoot", "deferral_months",
+                  "npv_without_deferral")
 
 
 @dataclass(frozen=True)
@@ -272,9 +273,14 @@ class FundingResult:
     min_cash : [currency] lowest cash balance, cash on hand included.
     months_negative_cash : [months] months with a negative cash balance.
     budget_overshoot : [currency] spending over the yearly cap, summed over fiscal years.
+    deferral_months : [months] how much later the last phase went live because of the
+        budget's ``defer`` policy (0 without it).
+    npv_without_deferral : [currency] the project NPV had no phase been deferred (the
+        strategy's NPV where none was).
     breach : bool array ``(n_fiscal_years, n_trials)`` — over the cap that fiscal year.
     fiscal_year_starts : int array — first month of each fiscal year.
     has_budget : bool — the scenario sets a yearly budget.
+    defers : bool — the budget's ``defer`` policy applies to this strategy.
     """
 
     business_npv: np.ndarray
@@ -283,9 +289,12 @@ class FundingResult:
     min_cash: np.ndarray
     months_negative_cash: np.ndarray
     budget_overshoot: np.ndarray
+    deferral_months: np.ndarray
+    npv_without_deferral: np.ndarray
     breach: np.ndarray
     fiscal_year_starts: np.ndarray
     has_budget: bool = False
+    defers: bool = False
 
     def __post_init__(self):
         for name in (*FUNDING_FIELDS, "breach", "fiscal_year_starts"):
@@ -305,6 +314,14 @@ class FundingSummary:
         Share of trials over the cap, per fiscal year.
     expected_breach : float or None
         Mean overshoot over the trials with a breach [currency] (``nan`` if none).
+    prob_deferred : float or None
+        Under the ``defer`` policy, the share of trials where the budget moved a phase.
+    deferral_months : Stat or None
+        Under ``defer``, months the last phase went live later because of the budget.
+    deferral_cost : float or None
+        Under ``defer``, the mean paired NPV difference between the strategy and the same
+        strategy without deferral [currency] (negative: staying in budget costs NPV), with
+        its standard error ``deferral_cost_se``.
     """
 
     business_npv: Stat
@@ -316,14 +333,29 @@ class FundingSummary:
     prob_budget_breach_se: float | None = None
     prob_breach_by_fiscal_year: tuple[float, ...] = ()
     expected_breach: float | None = None
+    prob_deferred: float | None = None
+    prob_deferred_se: float | None = None
+    deferral_months: Stat | None = None
+    deferral_cost: float | None = None
+    deferral_cost_se: float | None = None
 
     @classmethod
-    def of(cls, funding: FundingResult,
-           replicate_starts: tuple[int, ...] = (0,)) -> FundingSummary:
+    def of(cls, funding: FundingResult, replicate_starts: tuple[int, ...] = (0,),
+           npv: np.ndarray | None = None) -> FundingSummary:
+        """``npv``: the strategy's project NPV per trial (for the cost of deferral)."""
         stats = {name: Stat.of(getattr(funding, name), replicate_starts)
-                 for name in FUNDING_FIELDS if name != "budget_overshoot"}
+                 for name in FUNDING_FIELDS[:5]}
         if not funding.has_budget:
             return cls(**stats)
+        if funding.defers:
+            deferred = (funding.deferral_months > 0).astype(float)
+            stats["prob_deferred"] = float(deferred.mean())
+            stats["prob_deferred_se"] = standard_error(deferred, replicate_starts)
+            stats["deferral_months"] = Stat.of(funding.deferral_months, replicate_starts)
+            if npv is not None:
+                delta = npv - funding.npv_without_deferral
+                stats["deferral_cost"] = float(delta.mean())
+                stats["deferral_cost_se"] = standard_error(delta, replicate_starts)
         any_breach = funding.breach.any(axis=0)
         breached = funding.budget_overshoot[any_breach]
         return cls(**stats, prob_budget_breach=float(np.mean(any_breach)),
@@ -339,6 +371,11 @@ class FundingSummary:
             "months_negative_cash")}
         for name in ("prob_budget_breach", "prob_budget_breach_se", "expected_breach"):
             out[name] = _json_number(getattr(self, name))  # None without a budget
+        if self.deferral_months is not None:  # the defer policy
+            out["deferral_months"] = self.deferral_months.to_json()
+            for name in ("prob_deferred", "prob_deferred_se", "deferral_cost",
+                         "deferral_cost_se"):
+                out[name] = _json_number(getattr(self, name))
         out["prob_breach_by_fiscal_year"] = [_json_number(p)
                                              for p in self.prob_breach_by_fiscal_year]
         return out
@@ -407,7 +444,8 @@ class StrategySummary:
             prob_payback_within_horizon=float(np.mean(paid_back)),
             prob_payback_within_horizon_se=standard_error(paid_back, replicate_starts),
             npv_expected_shortfall=expected_shortfall(metrics.npv),
-            funding=None if funding is None else FundingSummary.of(funding, replicate_starts),
+            funding=None if funding is None else FundingSummary.of(funding, replicate_starts,
+                                                                    metrics.npv),
             **extra,
         )
 

@@ -327,6 +327,9 @@ class Strategy(Model):
     disruption: Disruption = Disruption()
     slip: Slip = Slip()
     gate: Gate | None = None
+    #: ``"flag"`` or ``"defer"``: this strategy's own policy for the yearly budget
+    #: (default: the budget's ``policy``); without a budget there is nothing to defer
+    budget_policy: Literal["flag", "defer"] | None = None
 
 
 class _RiskBase(Model):
@@ -585,10 +588,6 @@ def _funding_problems(s: Scenario):
                                            "lease")
             else:
                 leased[key] = i
-    if funding.budget is not None and funding.budget.policy == "defer":
-        yield Problem("funding.budget.policy", "defer",
-                      "deferring phases until their costs fit the budget is not built yet — "
-                      "use policy = \"flag\" (breaches are reported)")
     for group, items in (("loans", funding.loans), ("grants", funding.grants),
                          ("leases", funding.leases)):
         for i, name in _duplicates([item.name for item in items]):

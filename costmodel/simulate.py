@@ -20,6 +20,7 @@ import scipy
 from threadpoolctl import threadpool_limits
 
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
+from .engine.deferral import deferred_go_lives, defers
 from .engine.flows import add_sums
 from .engine.funding import FundingPlan, funding_metrics, grant_awards
 from .engine.metrics import block_metrics, present_values, row_percentiles
@@ -87,6 +88,7 @@ class _StrategyRun:
         self.metrics: dict[str, list[np.ndarray]] = {name: [] for name in METRIC_NAMES}
         self.gate: dict[str, list[np.ndarray]] = {name: [] for name in GATE_FIELDS}
         self.plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
+        self.defers = defers(scenario, index)
         self.funding: dict[str, list[np.ndarray]] = {name: [] for name in FUNDING_FIELDS}
         self.breach: list[np.ndarray] = []
         self.cumulative: list[np.ndarray] = []
@@ -134,13 +136,23 @@ class _StrategyRun:
         draws = draws.slice(part.start, part.stop)
         rate = self.scenario.rate_monthly
         go_lives = actual_go_lives(self.scenario, self.index, draws)
-        flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
+        deferral = None
+        if self.defers:
+            deferral = deferred_go_lives(self.scenario, self.index, draws, go_lives, self.plan)
+            flows = strategy_cash_flows(self.scenario, self.index, draws, deferral.go_lives,
+                                        deferral.windows)
+        else:
+            flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
         block = block_metrics(rate, flows.costs, flows.benefits)
         for name, values in metrics.items():
             values[part] = block[name]
         business, over = funding_metrics(
             self.plan, rate, block, flows.costs, flows.benefits, list(flows.leased),
             flows.unbudgeted, flows.abandoned, grant_awards(self.scenario.funding, draws))
+        business["deferral_months"] = (np.zeros(draws.n_trials) if deferral is None
+                                       else deferral.months.astype(float))
+        business["npv_without_deferral"] = self._without_deferral(draws, go_lives, deferral,
+                                                                  block["npv"])
         for name, values in funding.items():
             values[part] = business[name]
         breach[:, part] = over
@@ -156,6 +168,21 @@ class _StrategyRun:
             gate["ratio"][part] = flows.gate.ratio
         gate["npv_without_gate"][part] = without
         return flows.cost_sums_by_category, flows.benefit_sums_by_item
+
+    def _without_deferral(self, draws: Draws, go_lives: np.ndarray, deferral,
+                          npv: np.ndarray) -> np.ndarray:
+        """The project NPV had the budget deferred nothing: the trials it moved run again
+        with their go-lives after slip alone."""
+        out = npv.copy()
+        if deferral is None or not deferral.deferred.any():
+            return out
+        moved = np.flatnonzero(deferral.deferred)
+        flows = strategy_cash_flows(self.scenario, self.index, draws.take(moved),
+                                    go_lives[:, moved])
+        pv_costs, pv_benefits = present_values(self.scenario.rate_monthly, flows.costs,
+                                               flows.benefits)
+        out[moved] = pv_benefits - pv_costs
+        return out
 
     def finish(self) -> None:
         """Compute the cash bands and let the store of cumulative cash go (it is the
@@ -186,7 +213,7 @@ class _StrategyRun:
                 **{name: np.concatenate(v) for name, v in self.funding.items()},
                 breach=np.concatenate(self.breach, axis=1),
                 fiscal_year_starts=self.plan.fiscal_starts,
-                has_budget=self.scenario.funding.budget is not None),
+                has_budget=self.scenario.funding.budget is not None, defers=self.defers),
         )
 
 

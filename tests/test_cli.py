@@ -52,6 +52,8 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 FUNDING_KEYS = {"business_npv", "interest_paid", "peak_cash_need", "min_cash",
                 "months_negative_cash", "prob_budget_breach", "prob_budget_breach_se",
                 "prob_breach_by_fiscal_year", "expected_breach"}
+DEFERRAL_KEYS = {"deferral_months", "prob_deferred", "prob_deferred_se", "deferral_cost",
+                 "deferral_cost_se"}
 
 
 def check_shape(document, scenario):
@@ -74,7 +76,13 @@ def check_shape(document, scenario):
         assert ("gate" in summary) == gated
         # the business view after financing: the keys, statistics and probabilities
         funding = summary["funding"]
-        assert set(funding) == FUNDING_KEYS, name
+        deferring = scenario.funding.budget is not None and (
+            next(s for s in scenario.strategies if s.name == name).budget_policy
+            or scenario.funding.budget.policy) == "defer"
+        assert set(funding) == FUNDING_KEYS | (DEFERRAL_KEYS if deferring else set()), name
+        if deferring:
+            assert set(funding["deferral_months"]) == STAT_KEYS
+            assert 0.0 <= funding["prob_deferred"] <= 1.0 and funding["deferral_cost"] <= 0.0
         for key in ("business_npv", "interest_paid", "peak_cash_need", "min_cash",
                     "months_negative_cash"):
             assert set(funding[key]) == STAT_KEYS, (name, key)

@@ -285,8 +285,6 @@ def test_fiscal_years_follow_their_start_month():
     ({"budget": {"yearly_cap": 0}}, "funding.budget.yearly_cap", "above 0"),
     ({"budget": {"yearly_cap": 5000, "policy": "defr"}}, "funding.budget.policy", "defer"),
     ({"budgte": {}}, "funding.budgte", "did you mean 'budget'"),
-    ({"budget": {"yearly_cap": 5000, "policy": "defer"}}, "funding.budget.policy",
-     "not built yet"),
 ])
 def test_bad_funding_gets_a_clear_message(funding, path, words):
     data = load_scenario(EXAMPLE).to_data()

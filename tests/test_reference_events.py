@@ -447,8 +447,12 @@ def test_engine_equals_reference_on_the_example_scenario():
 
 def test_simulate_equals_reference_on_the_example_scenario():
     """The orchestrator's per-trial NPVs, gate outcomes and category means, against the
-    reference on the draws ``simulate`` makes from the same seed."""
-    scenario = load_scenario(EXAMPLE)
+    reference on the draws ``simulate`` makes from the same seed. The reference knows no
+    budget deferral (tests/test_deferral.py checks it), so every strategy flags here."""
+    data = load_scenario(EXAMPLE).to_data()
+    for strategy in data["strategies"]:
+        strategy["budget_policy"] = "flag"
+    scenario = parse_scenario(data)
     n, seed = 96, 11
     results = simulate(scenario, trials=n, seed=seed, sampler="mc")
     draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))

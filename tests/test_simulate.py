@@ -25,6 +25,8 @@ from scipy import stats
 
 from costmodel import load_scenario, parse_scenario, simulate, simulate_point
 from costmodel.engine import strategy_cash_flows
+from costmodel.engine.deferral import deferred_go_lives, defers
+from costmodel.engine.funding import FundingPlan
 from costmodel.engine.schedule import actual_go_lives, schedule_groups
 from costmodel.results import BAND_LEVELS, METRIC_NAMES, SUMMARY_LEVELS
 from costmodel.uncertainty import draw, replicate_count, uncertain_inputs
@@ -49,13 +51,27 @@ def engine_flows(scenario, trials, seed, sampler):
                  replicates=replicate_count(trials, sampler))
     out = []
     for k in range(len(scenario.strategies)):
-        costs = np.empty((scenario.horizon_months, trials))  # month-major, as the engine
-        benefits = np.empty_like(costs)
-        for months, idx in schedule_groups(actual_go_lives(scenario, k, draws)):
-            flows = strategy_cash_flows(scenario, k, draws.take(idx), months)
-            costs[:, idx], benefits[:, idx] = flows.costs, flows.benefits
+        costs, benefits = flows_on(scenario, k, draws)
         out.append((costs.T, benefits.T))
     return out
+
+
+def flows_on(scenario, k, draws):
+    """Month-major ``(costs, benefits)`` of strategy ``k`` on ``draws``: trials grouped by
+    schedule, one engine run per group with one go-live month per phase (simulate runs
+    go-lives per trial); a strategy under the budget's defer policy, with its deferral."""
+    go_lives = actual_go_lives(scenario, k, draws)
+    if defers(scenario, k):
+        plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
+        deferral = deferred_go_lives(scenario, k, draws, go_lives, plan)
+        flows = strategy_cash_flows(scenario, k, draws, deferral.go_lives, deferral.windows)
+        return flows.costs, flows.benefits
+    costs = np.empty((scenario.horizon_months, draws.n_trials))
+    benefits = np.empty_like(costs)
+    for months, idx in schedule_groups(go_lives):
+        flows = strategy_cash_flows(scenario, k, draws.take(idx), months)
+        costs[:, idx], benefits[:, idx] = flows.costs, flows.benefits
+    return costs, benefits
 
 
 def assert_results_identical(a, b):
@@ -151,11 +167,8 @@ def test_segmented_rounds_give_every_strategy_the_same_draws(sampler, monkeypatc
     for k, strategy in enumerate(results.strategies):
         expected = []
         for draws in segments:
-            npv = np.empty(draws.n_trials)
-            for months, idx in schedule_groups(actual_go_lives(scenario, k, draws)):
-                flows = strategy_cash_flows(scenario, k, draws.take(idx), months)
-                npv[idx] = [npf.npv(rate, column) for column in (flows.benefits - flows.costs).T]
-            expected.append(npv)
+            costs, benefits = flows_on(scenario, k, draws)
+            expected.append([npf.npv(rate, column) for column in (benefits - costs).T])
         np.testing.assert_allclose(strategy.metrics.npv, np.concatenate(expected),
                                    rtol=1e-9, atol=1e-6, err_msg=strategy.name)
         assert strategy.replicate_starts == ((0,) if sampler == "mc"
