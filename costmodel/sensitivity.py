@@ -857,6 +857,43 @@ class SensitivityReport:
                                                          kind="challenge", scenario_name=name)
         return out
 
+    def to_text(self, strategies: Sequence[str] | None = None, *, top: int = 10) -> str:
+        """The readable report printed by ``costmodel sensitivity``."""
+        names = list(self.strategies) if strategies is None else list(strategies)
+        lines = [self.scenario.name, f"Sensitivity of {self.metric}"]
+        for name in names:
+            tables = self.tables(name, top=top)
+            t = self.tornado
+            s = _strategy_index(self.strategies, name)
+            lines += ["", name, f"  Tornado: each input at its P{t.levels[0]:g} and "
+                               f"P{t.levels[1]:g}, the others at point values (point "
+                               f"estimate {_fmt(t.base[s])})"]
+            lines.append(f"    {'input':<58}{'at P' + format(t.levels[0], 'g'):>14}"
+                         f"{'at P' + format(t.levels[1], 'g'):>14}{'swing':>14}")
+            for k in t.order(name)[:top]:
+                lines.append(f"    {_cut(t.inputs[k].label, 57):<58}{_fmt(t.low[s, k]):>14}"
+                             f"{_fmt(t.high[s, k]):>14}{_fmt(t.swing[s, k]):>14}")
+            c = self.correlations
+            lines += ["", f"  Rank correlation with {self.metric} ({c.trials:,} trials, "
+                          f"{c.sampler}, seed {c.seed}) and contribution to variance"]
+            for row in tables["rank_correlations"]:
+                lines.append(f"    {_cut(row['input'], 57):<58}"
+                             f"{row['rank correlation']:>14.2f}"
+                             f"{row['contribution to variance'] * 100:>13.1f}%")
+            if self.sobol is not None:
+                for kind, title in (("challenges", "adoption challenge"),
+                                    ("items", "cost and benefit item"), ("inputs", "input")):
+                    lines += ["", f"  Sobol indices by {title} (first-order, total; "
+                                  f"{self.sobol.confidence:.0%} intervals)"]
+                    for row in tables[f"sobol_{kind}"]:
+                        lo, hi = row["first-order CI"]
+                        tlo, thi = row["total CI"]
+                        lines.append(f"    {_cut(row['name'], 57):<58}"
+                                     f"{row['first-order']:>7.2f} [{lo:5.2f}, {hi:5.2f}]"
+                                     f"{row['total']:>7.2f} [{tlo:5.2f}, {thi:5.2f}]")
+        lines += ["", *("Note: " + note for note in self.notes)]
+        return "\n".join(lines)
+
     def to_json(self) -> dict[str, Any]:
         return {"scenario": self.scenario.name, "metric": self.metric,
                 "notes": list(self.notes), "tornado": self.tornado.to_json(),
@@ -896,6 +933,17 @@ def sensitivity_report(source: Scenario | Results, *, metric: str = "npv",
         notes += list(indices_found.notes)
     return SensitivityReport(scenario, metric, t, sp, correlations, indices_found,
                              tuple(notes))
+
+
+def _fmt(value: float) -> str:
+    value = float(value)
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _number(value: float) -> float | None:
