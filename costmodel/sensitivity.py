@@ -82,9 +82,11 @@ __all__ = [
     "challenge_of",
     "evaluate",
     "rank_correlations",
+    "saltelli_design",
     "sensitivity_inputs",
     "sensitivity_report",
     "sobol",
+    "sobol_estimates",
     "spider",
     "tornado",
 ]
@@ -684,6 +686,51 @@ def _bootstrap(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, *, confidence
     return ci[:k], ci[k:]
 
 
+def saltelli_design(a: np.ndarray, b: np.ndarray,
+                    sets: Sequence[Sequence[int]]) -> np.ndarray:
+    """The rows to evaluate for Sobol indices of the column ``sets``: ``A``, ``B``, then
+    for each set ``G`` the matrix ``AB_G`` (``A`` with the columns of ``G`` from ``B``).
+
+    ``a`` and ``b`` have shape ``(n, d)``; the result ``((2 + len(sets)) n, d)``.
+
+    Examples
+    --------
+    >>> a, b = np.zeros((2, 3)), np.ones((2, 3))
+    >>> saltelli_design(a, b, [(0,), (1, 2)])[4:].tolist()
+    [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+    """
+    n, d = a.shape
+    design = np.empty(((2 + len(sets)) * n, d))
+    design[:n], design[n:2 * n] = a, b
+    for k, columns in enumerate(sets):
+        block = design[(2 + k) * n:(3 + k) * n]
+        block[:] = a
+        block[:, list(columns)] = b[:, list(columns)]
+    return design
+
+
+def sobol_estimates(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, *,
+                    confidence: float = 0.95, resamples: int = 999,
+                    rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """First-order and total indices of each set, with BCa bootstrap intervals.
+
+    ``f_a``, ``f_b`` shape ``(n,)``: the model at ``A`` and ``B``; ``f_ab`` shape
+    ``(k, n)``: at ``AB_G`` for each of ``k`` sets. The estimates are
+    :func:`scipy.stats.sobol_indices`' (given the evaluations); the intervals resample
+    the ``n`` rows with ``rng``. Returns ``(first (k,), total (k,), first_ci (k, 2),
+    total_ci (k, 2))``.
+    """
+    n = f_a.size
+    found = stats.sobol_indices(func={"f_A": f_a[None, :], "f_B": f_b[None, :],
+                                      "f_AB": f_ab[:, None, :]}, n=n)
+    first = np.reshape(found.first_order, -1)
+    total = np.reshape(found.total_order, -1)
+    mean = np.mean(np.concatenate([f_a, f_b]))  # scipy centres on this mean too
+    first_ci, total_ci = _bootstrap(f_a - mean, f_b - mean, f_ab - mean,
+                                    confidence=confidence, resamples=resamples, rng=rng)
+    return first, total, first_ci, total_ci
+
+
 def sobol(scenario: Scenario, *, metric: str = "npv", samples: int = DEFAULT_SOBOL_SAMPLES,
           seed: int | None = None, confidence: float = 0.95,
           resamples: int = 999) -> SobolIndices:
@@ -738,13 +785,7 @@ def sobol(scenario: Scenario, *, metric: str = "npv", samples: int = DEFAULT_SOB
         sets.setdefault(columns, len(sets))
     n = samples
     u = qmc.Sobol(2 * d, scramble=True, rng=rng).random(n)
-    a, b = u[:, :d], u[:, d:]
-    design = np.empty(((2 + len(sets)) * n, d))
-    design[:n], design[n:2 * n] = a, b
-    for columns, k in sets.items():
-        block = design[(2 + k) * n:(3 + k) * n]
-        block[:] = a
-        block[:, columns] = b[:, columns]
+    design = saltelli_design(u[:, :d], u[:, d:], list(sets))
     y = evaluate(scenario, inputs, _from_uniforms(inputs, design), metric=metric)
     bad = ~np.isfinite(y)
     if bad.any():
@@ -761,14 +802,10 @@ def sobol(scenario: Scenario, *, metric: str = "npv", samples: int = DEFAULT_SOB
     first_ci = np.empty((strategies, len(rows), 2))
     total_ci = np.empty_like(first_ci)
     for s in range(strategies):
-        found = stats.sobol_indices(func={"f_A": f_a[s:s + 1], "f_B": f_b[s:s + 1],
-                                          "f_AB": f_ab[:, s:s + 1]}, n=n)
-        first[s] = np.reshape(found.first_order, -1)[where]
-        total[s] = np.reshape(found.total_order, -1)[where]
-        centred = [x - np.mean(np.concatenate([f_a[s], f_b[s]]))
-                   for x in (f_a[s], f_b[s], f_ab[:, s])]
-        low, high = _bootstrap(*centred, confidence=confidence, resamples=resamples, rng=rng)
-        first_ci[s], total_ci[s] = low[where], high[where]
+        found = sobol_estimates(f_a[s], f_b[s], f_ab[:, s], confidence=confidence,
+                                resamples=resamples, rng=rng)
+        first[s], total[s] = found[0][where], found[1][where]
+        first_ci[s], total_ci[s] = found[2][where], found[3][where]
     variance = np.var(np.concatenate([f_a, f_b], axis=1), axis=1)
     notes = ["Variance from the uncertain inputs only: risk events are held off (none "
              "happens), gates measure the pilot exactly; see the rank correlations for "
