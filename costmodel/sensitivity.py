@@ -39,7 +39,7 @@ Examples
 >>> t = tornado(scenario)
 >>> top = t.order("All at once")[0]
 >>> t.labels[top], bool(t.swing[0, top] > 0)
-('Invoices posted without manual keying: automation rate', True)
+('Invoices posted without manual keying: items per month', True)
 """
 
 from __future__ import annotations
