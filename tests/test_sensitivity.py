@@ -277,3 +277,11 @@ def test_report_tables_figures_and_json(example):
     json.dumps(report.to_json(), allow_nan=False)
     text = report.to_text(["All at once"])
     assert "Tornado" in text and "Sobol indices by adoption challenge" in text
+
+
+def test_report_of_a_run_uses_its_trials_and_seed(example):
+    run = costmodel.simulate(example, trials=512, seed=9)
+    report = sens.sensitivity_report(run, indices=False)
+    assert report.sobol is None
+    assert (report.correlations.trials, report.correlations.seed) == (512, 9)
+    assert "sobol_inputs" not in report.tables("All at once")
