@@ -8,7 +8,7 @@ EXAMPLE ?= scenarios/customer_service_assistant.toml
 
 PORT ?= 8501
 
-.PHONY: run example test lint bench bench-convergence bench-dashboard screenshot clean
+.PHONY: run example test lint bench bench-convergence bench-dashboard bench-sensitivity screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 
 bench-convergence: $(STAMP)
 	$(BIN)/python benchmarks/convergence.py
+
+# Tornado for 30 inputs (<= 1 s) and Sobol indices at the default sample size (<= 10 s).
+bench-sensitivity: $(STAMP)
+	$(BIN)/python benchmarks/sensitivity.py
 
 # Seconds from a changed assumption to redrawn charts, in headless Chromium (P95 of 20).
 bench-dashboard: $(STAMP)

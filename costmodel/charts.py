@@ -355,3 +355,181 @@ def distribution_preview(value: Any, *, label: str = "", unit: str = "",
     figure.update_layout(margin={"l": 12, "r": 12, "t": 52, "b": 36}, showlegend=False,
                          title={"font": {"size": 13}}, bargap=0)
     return figure
+
+
+# --- sensitivity (issue 8): tornado, spider, rank correlations, Sobol indices ----------
+#
+# These take the views of :mod:`costmodel.sensitivity` (duck-typed, so this module does
+# not import the engine) and one strategy's name; ``scenario_name`` goes in the source note.
+
+__all__ += ["rank_correlation_chart", "sobol_chart", "spider_chart", "tornado_chart"]
+
+_LOW_COLOUR, _HIGH_COLOUR = "#E07B00", "#0F4C81"  # input at its low / high percentile
+_METRIC_TITLES = {"npv": "NPV", "irr_annual": "IRR per year", "roi": "ROI",
+                  "benefit_cost_ratio": "benefit-cost ratio", "payback_months": "payback",
+                  "discounted_payback_months": "discounted payback",
+                  "peak_funding_need": "peak funding need", "total_cost": "total cost",
+                  "pv_costs": "PV of costs", "pv_benefits": "PV of benefits"}
+
+
+def _metric_title(metric: str) -> str:
+    return _METRIC_TITLES.get(metric, metric)
+
+
+def _metric_axis(metric: str, currency: str) -> dict[str, Any]:
+    if metric in ("irr_annual", "roi"):
+        return {"tickformat": ".0%"}
+    if metric in ("payback_months", "discounted_payback_months"):
+        return {"ticksuffix": " mo"}
+    if metric == "benefit_cost_ratio":
+        return {}
+    return _money_axis(currency)
+
+
+def _sensitivity_source(scenario_name: str, detail: str) -> str:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("costmodel")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source tree
+        version = "0+unknown"
+    return f"Source: costmodel {version} · {scenario_name}\n{detail}"
+
+
+def _short(value: float) -> str:
+    return f"{value:.3g}" if abs(value) < 1_000 else f"{value:,.0f}"
+
+
+def tornado_chart(tornado: Any, strategy: str, *, currency: str = "USD",
+                  scenario_name: str = "", top: int = 12) -> go.Figure:
+    """The tornado of one strategy: for the ``top`` inputs with the largest swing, a bar
+    from the point-run value of the metric to its value with the input at its low
+    percentile, and one to its value at the high percentile; widest at the top."""
+    s = tornado.strategies.index(strategy)
+    order = tornado.order(strategy)[:top][::-1]  # plotly draws the first category lowest
+    base = float(tornado.base[s])
+    low_p, high_p = tornado.levels
+    labels = [f"{_text(tornado.inputs[k].label)}<br><span style='font-size:10px;color:"
+              f"{_MUTED}'>{_short(tornado.input_low[k])} to {_short(tornado.input_high[k])}"
+              "</span>" for k in order]
+    figure = new_figure()
+    for values, inputs, colour, name in (
+            (tornado.low[s], tornado.input_low, _LOW_COLOUR, f"input at its P{low_p:g}"),
+            (tornado.high[s], tornado.input_high, _HIGH_COLOUR, f"input at its P{high_p:g}")):
+        delta = np.array([values[k] - base for k in order], dtype=float)
+        figure.add_trace(go.Bar(
+            y=labels, x=delta, base=base, orientation="h", name=name,
+            marker={"color": colour, "line": {"width": 0}},
+            customdata=np.array([[values[k], inputs[k]] for k in order], dtype=float),
+            hovertemplate="input %{customdata[1]:,.4~g}: %{customdata[0]:,.4~g}"
+                          "<extra>%{fullData.name}</extra>"))
+    figure.add_vline(x=base, line={"color": _INK, "width": 1.5})
+    figure.update_layout(barmode="overlay", bargap=0.3)
+    title = _metric_title(tornado.metric)
+    unit = f" [{currency}]" if _metric_axis(tornado.metric, currency) else ""
+    figure.update_xaxes(title=f"{title}{unit}", **_metric_axis(tornado.metric, currency))
+    return house_style(
+        figure, title=f"What moves {title} most: {strategy}",
+        subtitle=f"Each input alone at its P{low_p:g} and P{high_p:g}, the others at their "
+                 f"point values; the line is the point estimate ({_short(base)})",
+        source=_sensitivity_source(scenario_name, "one input at a time; risk events held "
+                                                  "off, as in the point run"),
+        height=max(360, 140 + 38 * len(order)))
+
+
+def spider_chart(spider: Any, strategy: str, *, currency: str = "USD",
+                 scenario_name: str = "", top: int = 8) -> go.Figure:
+    """The spider view of one strategy: the metric against each input's percentile, the
+    others at their point values, for the ``top`` inputs with the widest range."""
+    s = spider.strategies.index(strategy)
+    figure = new_figure()
+    for i, k in enumerate(spider.order(strategy)[:top]):
+        figure.add_trace(go.Scatter(
+            x=spider.levels, y=spider.values[s, k], mode="lines+markers",
+            name=_text(spider.inputs[k].label), line={"width": 2,
+                                                      "color": PALETTE[i % len(PALETTE)]},
+            marker={"size": 5}, customdata=spider.input_values[k],
+            hovertemplate="P%{x:g} (input %{customdata:,.4~g}): %{y:,.4~g}"
+                          "<extra>%{fullData.name}</extra>"))
+    figure.add_hline(y=float(spider.base[s]), line={"color": _INK, "width": 1, "dash": "dot"})
+    title = _metric_title(spider.metric)
+    figure.update_xaxes(title="percentile of the input", ticksuffix="%", range=[0, 100],
+                        dtick=10)
+    figure.update_yaxes(title=title, **_metric_axis(spider.metric, currency))
+    figure = house_style(
+        figure, title=f"{title} against each input's percentile: {strategy}",
+        subtitle="The others at their point values; steep lines matter most; dotted: the "
+                 "point estimate",
+        source=_sensitivity_source(scenario_name, "one input at a time"), height=480)
+    figure.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1.0,
+                                 "yanchor": "top"}, margin={"r": 260})
+    return figure
+
+
+def rank_correlation_chart(correlations: Any, strategy: str, *, scenario_name: str = "",
+                           top: int = 12) -> go.Figure:
+    """Spearman rank correlation of each input with the metric over the Monte Carlo run,
+    with its 95 % interval, and the contribution to variance in the hover."""
+    s = correlations.strategies.index(strategy)
+    order = correlations.order(strategy)[:top][::-1]
+    rho = np.array([correlations.rho[s, k] for k in order])
+    figure = new_figure()
+    figure.add_trace(go.Bar(
+        y=[_text(correlations.labels[k]) for k in order], x=rho, orientation="h",
+        marker={"color": [_HIGH_COLOUR if r >= 0 else _LOW_COLOUR for r in rho],
+                "line": {"width": 0}},
+        error_x={"type": "data", "symmetric": False, "color": _MUTED, "thickness": 1,
+                 "array": [correlations.ci_high[s, k] - correlations.rho[s, k]
+                           for k in order],
+                 "arrayminus": [correlations.rho[s, k] - correlations.ci_low[s, k]
+                                for k in order]},
+        customdata=[correlations.contribution[s, k] for k in order],
+        hovertemplate="rank correlation %{x:.2f}<br>contribution to variance "
+                      "%{customdata:.1%}<extra></extra>", showlegend=False))
+    figure.add_vline(x=0, line={"color": _INK, "width": 1})
+    figure.update_xaxes(title=f"rank correlation with {_metric_title(correlations.metric)}",
+                        range=[-1, 1], dtick=0.25)
+    return house_style(
+        figure, title=f"Which inputs move with {_metric_title(correlations.metric)}: "
+                      f"{strategy}",
+        subtitle="Spearman rank correlation over the Monte Carlo trials, with its 95 % "
+                 "interval; blue: higher input, higher value",
+        source=_sensitivity_source(scenario_name, f"{correlations.trials:,} trials "
+                                                  f"({correlations.sampler}), seed "
+                                                  f"{correlations.seed}"),
+        height=max(360, 140 + 30 * len(order)))
+
+
+def sobol_chart(indices: Any, strategy: str, *, kind: str = "input",
+                scenario_name: str = "", top: int = 12) -> go.Figure:
+    """First-order and total Sobol indices of one strategy's rows of ``kind``
+    (``"input"``, ``"challenge"`` or ``"item"``), with their bootstrap intervals."""
+    s = indices.strategies.index(strategy)
+    rows = indices.rows(strategy, kind)[:top][::-1]
+    labels = [_text(indices.names[r]) for r in rows]
+    figure = new_figure()
+    for values, ci, colour, name in (
+            (indices.total, indices.total_ci, _HIGH_COLOUR, "total (with interactions)"),
+            (indices.first, indices.first_ci, _LOW_COLOUR, "first-order (alone)")):
+        v = np.array([values[s, r] for r in rows])
+        figure.add_trace(go.Bar(
+            y=labels, x=v, orientation="h", name=name,
+            marker={"color": colour, "line": {"width": 0}},
+            error_x={"type": "data", "symmetric": False, "color": _INK, "thickness": 1,
+                     "array": [ci[s, r, 1] - values[s, r] for r in rows],
+                     "arrayminus": [values[s, r] - ci[s, r, 0] for r in rows]},
+            hovertemplate="%{x:.1%}<extra>%{fullData.name}</extra>"))
+    figure.update_layout(barmode="group", bargap=0.25)
+    figure.update_xaxes(title=f"share of the variance of {_metric_title(indices.metric)}",
+                        tickformat=".0%", rangemode="tozero")
+    what = {"input": "inputs", "challenge": "adoption challenges",
+            "item": "cost and benefit items"}.get(kind, kind)
+    return house_style(
+        figure, title=f"How much of the uncertainty each of the {what} explains: "
+                      f"{strategy}",
+        subtitle=f"Sobol indices with {indices.confidence:.0%} bootstrap intervals; "
+                 "inputs treated as independent",
+        source=_sensitivity_source(scenario_name, f"Sobol design of {indices.samples:,} × "
+                                                  f"(2 + sets) = {indices.evaluations:,} "
+                                                  f"trials, seed {indices.seed}"),
+        height=max(360, 160 + 44 * len(rows)))

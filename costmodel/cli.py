@@ -1,4 +1,4 @@
-"""The command line: ``costmodel run | validate | app``.
+"""The command line: ``costmodel run | validate | sensitivity | app``.
 
 Exit codes: 0 on success, 2 on bad input (the message on stderr, no traceback).
 """
@@ -168,12 +168,75 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object")
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("path", help="scenario file (.toml or .json)")
+    _sensitivity_parser(commands)
     app = commands.add_parser("app", help="open the dashboard in a browser (local only)")
     app.add_argument("path", nargs="?", default=None,
                      help="scenario file to open, or a folder of scenarios (default: "
                           "./scenarios, else the examples)")
     app.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (8501)")
     return parser
+
+
+def _sensitivity_parser(commands) -> None:
+    from .results import METRIC_NAMES
+    from .sensitivity import DEFAULT_SOBOL_SAMPLES
+
+    sens = commands.add_parser(
+        "sensitivity", help="which assumptions drive the result: tornado, rank "
+                            "correlations, Sobol indices by input, challenge and item")
+    sens.add_argument("path", help="scenario file (.toml or .json)")
+    sens.add_argument("--metric", default="npv", choices=METRIC_NAMES,
+                      help="the per-trial metric to explain (default: npv)")
+    sens.add_argument("--strategy", metavar="NAME", action="append",
+                      help="report this strategy only (repeatable; default: all)")
+    sens.add_argument("--samples", type=int, default=DEFAULT_SOBOL_SAMPLES,
+                      help="base sample size of the Sobol design, a power of two "
+                           f"(default {DEFAULT_SOBOL_SAMPLES:,})")
+    sens.add_argument("--seed", type=int, help="seed of the Sobol design and the run")
+    sens.add_argument("--trials", type=int,
+                      help="trials of the Monte Carlo run for the rank correlations "
+                           "(default: the scenario's)")
+    sens.add_argument("--no-indices", action="store_true",
+                      help="skip the Sobol indices (the slowest part)")
+    sens.add_argument("--top", type=int, default=10, help="rows per table (default 10)")
+    sens.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _sensitivity(args) -> int:
+    from .sensitivity import _strategy_index, rank_correlations, sensitivity_report
+
+    try:
+        scenario = load_scenario(args.path)
+        if args.trials is not None and not 4 <= args.trials <= 131_072:
+            raise CostModelError(f"--trials {args.trials}: use a count between 4 and 131,072")
+        if args.seed is not None and args.seed < 0:
+            raise CostModelError(f"--seed {args.seed}: use a seed of 0 or more")
+        if args.top < 1:
+            raise CostModelError(f"--top {args.top}: give at least 1 row")
+        names = tuple(s.name for s in scenario.strategies)
+        chosen = args.strategy or list(names)
+        for name in chosen:
+            _strategy_index(names, name)
+        report = sensitivity_report(scenario, metric=args.metric, samples=args.samples,
+                                    seed=args.seed, indices=not args.no_indices)
+        if args.trials is not None or args.seed is not None:
+            from dataclasses import replace
+
+            report = replace(report, correlations=rank_correlations(
+                scenario, metric=args.metric, trials=args.trials, seed=args.seed))
+    except CostModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        data = report.to_json()
+        for view in ("tornado", "rank_correlations", "sobol"):
+            if data[view] is not None:
+                data[view]["strategies"] = {k: v for k, v in data[view]["strategies"].items()
+                                            if k in chosen}
+        print(json.dumps(data, indent=2, allow_nan=False))
+    else:
+        print(report.to_text(chosen, top=args.top))
+    return 0
 
 
 def app_command(path: str | None, port: int) -> list[str]:
@@ -217,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "app":
         return _app(args.path, args.port)
+    if args.command == "sensitivity":
+        return _sensitivity(args)
     try:
         scenario = load_scenario(args.path)
         if args.command == "validate":

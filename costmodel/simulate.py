@@ -43,7 +43,7 @@ from .results import (
 from .scenario import COST_CATEGORIES, MAX_TRIALS, Scenario
 from .uncertainty import Draws, Sampler, block_sizes, draw, replicate_count
 
-__all__ = ["CHUNK_TRIALS", "simulate", "simulate_point"]
+__all__ = ["CHUNK_TRIALS", "simulate", "simulate_draws", "simulate_point"]
 
 #: Trials per block: large enough to amortise Python overhead, small enough that a
 #: block's ``(n_months, n_trials)`` arrays stay in cache.
@@ -417,6 +417,27 @@ def simulate_point(scenario: Scenario) -> Results:
     for run in runs:
         run.merge([task() for task in run.blocks(Draws.point(scenario), CHUNK_TRIALS)])
     manifest = _manifest(scenario, 1, 1, 0, "point", point=True, note="", replicates=1)
+    return Results(scenario=scenario, manifest=manifest,
+                   strategies=tuple(run.result((0,)) for run in runs))
+
+
+def simulate_draws(scenario: Scenario, draws: Draws, *, label: str = "given draws",
+                   chunk_trials: int = CHUNK_TRIALS, workers: int | None = None) -> Results:
+    """Every strategy on the given ``draws``: one trial per row, in the order given.
+
+    The hook for designs made elsewhere (sensitivity analysis: a tornado's one-at-a-time
+    rows, a Sobol design's ``A``, ``B`` and ``AB`` matrices). ``draws`` holds a value for
+    every uncertain-typed field (see :class:`~costmodel.uncertainty.Draws`); auxiliary
+    draws it leaves out take their point-run state (no risk event, gates measured
+    exactly, grants awarded when at least as likely as not). ``label`` is recorded as
+    the manifest's sampler; the seed is 0.
+    """
+    runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
+    with (threadpool_limits(limits=1, user_api="blas"),
+          ThreadPoolExecutor(max_workers=workers or _workers()) as pool):
+        _Rounds(scenario, runs, label, chunk_trials, pool)._execute(runs, draws)
+    manifest = _manifest(scenario, draws.n_trials, draws.n_trials, 0, label, point=False,
+                         note="", replicates=1)
     return Results(scenario=scenario, manifest=manifest,
                    strategies=tuple(run.result((0,)) for run in runs))
 

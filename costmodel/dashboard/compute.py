@@ -49,3 +49,28 @@ def saved_results() -> Results:
 def clear() -> None:
     """Empty the cache (tests)."""
     _simulate.clear()
+
+
+# --- sensitivity (issue 8) -----------------------------------------------------------
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _sensitivity(canonical_json: str, metric: str, samples: int, indices: bool,
+                 trials: int, sampler: str, seed: int):
+    from costmodel.sensitivity import rank_correlations, sensitivity_report
+
+    scenario = parse_scenario(json.loads(canonical_json))
+    report = sensitivity_report(scenario, metric=metric, samples=samples, seed=seed,
+                                indices=indices)
+    from dataclasses import replace
+
+    return replace(report, correlations=rank_correlations(
+        scenario, metric=metric, trials=min(trials, 131_072), seed=seed, sampler=sampler))
+
+
+def sensitivity(scenario: Scenario, *, metric: str, samples: int, indices: bool):
+    """The :class:`~costmodel.sensitivity.SensitivityReport` of ``scenario`` (cached); the
+    rank correlations from the session's run settings (the Overview's trials)."""
+    trials, sampler, seed = state.settings()
+    return _sensitivity(scenario.canonical_json(), metric, samples, indices, trials,
+                        sampler, seed)
