@@ -107,6 +107,7 @@ def _v0_to_v1(data: dict) -> tuple[list[str], list[Problem]]:
     if isinstance(organisation, dict):
         _rename(organisation, "headcount", "units", "organisation.", notes, problems)
     strategies = data.get("strategies")
+    phase_notes: list[str] = []
     if isinstance(strategies, list):
         for i, strategy in enumerate(strategies):
             phases = strategy.get("phases") if isinstance(strategy, dict) else None
@@ -115,7 +116,9 @@ def _v0_to_v1(data: dict) -> tuple[list[str], list[Problem]]:
             for j, phase in enumerate(phases):
                 if isinstance(phase, dict):
                     _rename(phase, "go_live_month", "go_live",
-                            f"strategies[{i}].phases[{j}].", notes, problems)
+                            f"strategies[{i}].phases[{j}].", phase_notes, problems)
+    if phase_notes:
+        notes.append(f"go_live_month renamed to go_live in {len(phase_notes)} phase(s)")
     simulation = data.get("simulation")
     if isinstance(simulation, dict):
         _rename(simulation, "samples", "trials", "simulation.", notes, problems)

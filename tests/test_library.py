@@ -21,7 +21,14 @@ from costmodel.errors import (
     ScenarioNameError,
     StoreError,
 )
-from costmodel.library import LOCK_NAME, MAX_NAME_CHARS, Library, check_name, parse_upload, safe_name
+from costmodel.library import (
+    LOCK_NAME,
+    MAX_NAME_CHARS,
+    Library,
+    check_name,
+    parse_upload,
+    safe_name,
+)
 from costmodel.migrate import MigrationWarning, upgrade
 from costmodel.scenario import SCHEMA_VERSION, parse_scenario
 from costmodel.store import dumps_scenario, load_scenario
