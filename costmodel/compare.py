@@ -197,6 +197,27 @@ class Comparison:
     def scenarios(self) -> tuple[Scenario, ...]:
         return tuple(r.scenario for r in self.results)
 
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """One row per scenario and strategy: expected NPV and its standard error, P10
+        and P90 [currency], P(NPV > 0) [fraction], median payback [months] and mean peak
+        funding need [currency]."""
+        rows = []
+        for results in self.results:
+            for strategy in results.strategies:
+                s = strategy.summary
+                rows.append({"scenario": results.scenario.name, "strategy": strategy.name,
+                             "npv_mean": s.npv.mean, "npv_se": s.npv.mean_se,
+                             "npv_p10": s.npv.p10, "npv_p90": s.npv.p90,
+                             "prob_npv_positive": s.prob_npv_positive,
+                             "payback_p50": s.payback_months.p50,
+                             "peak_funding_need": s.peak_funding_need.mean})
+        return rows
+
+    def common_strategies(self) -> list[str]:
+        """Strategies (by name) found in every compared scenario, in the first's order."""
+        names = [set(r.names) for r in self.results[1:]]
+        return [n for n in self.results[0].names if all(n in other for other in names)]
+
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``compare --json`` object."""
         base = self.results[0].scenario.name

@@ -73,6 +73,8 @@ __all__ = [
     "Loaded",
     "check_name",
     "default_folder",
+    "parse_upload",
+    "read_file",
     "safe_name",
 ]
 
@@ -278,6 +280,26 @@ def _decode(content: bytes, source: str) -> str:
                                                    "UTF-8")], source) from None
 
 
+def read_file(path: str | os.PathLike[str]) -> Loaded:
+    """Open one scenario file (not through a symbolic link): validated, migrated in
+    memory if older, with the fingerprint of the bytes read. The file is not modified.
+
+    Raises
+    ------
+    ScenarioError
+    """
+    path = Path(path)
+    content, status = _read_bytes(path)
+    source = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ScenarioFileError([Problem("", path.name, f"unknown file type {suffix!r} — "
+                                                        "use a .toml or .json file")], source)
+    upgraded = upgrade(loads_data(_decode(content, source), suffix[1:], source), source)
+    scenario = parse_scenario(upgraded.data, source=source)
+    return Loaded(scenario, path.stem, path, Fingerprint.of_bytes(content, status), upgraded)
+
+
 def parse_upload(content: bytes, file_name: str) -> tuple[Scenario, Upgrade]:
     """Validate an uploaded file's bytes (TOML or JSON by its suffix) without saving.
 
@@ -382,17 +404,7 @@ class Library:
         ------
         ScenarioNameError, ScenarioError
         """
-        path = self.path_for(name)
-        return self._read(path)
-
-    def _read(self, path: Path) -> Loaded:
-        content, status = _read_bytes(path)
-        source = str(path)
-        upgraded = upgrade(loads_data(_decode(content, source), path.suffix.lower()[1:],
-                                      source), source)
-        scenario = parse_scenario(upgraded.data, source=source)
-        return Loaded(scenario, path.stem, path, Fingerprint.of_bytes(content, status),
-                      upgraded)
+        return read_file(self.path_for(name))
 
     def fingerprint(self, name: str) -> Fingerprint | None:
         """The fingerprint of scenario ``name`` now (``None`` when there is no such file)."""
