@@ -177,10 +177,10 @@ def safe_name(text: str, fallback: str = "scenario") -> str:
     text = unicodedata.normalize("NFKC", str(text))
     name = "".join(ch if _allowed(ch, False) and ch != "." else "-" for ch in text)
     name = re.sub(r"-{2,}", "-", re.sub(r"\s+", " ", name))
-    name = name.strip("-_ .,()+&'")
+    name = name.lstrip("-_ .,()+&'").rstrip("-_ .")
     while name and len(name.encode()) > _MAX_NAME_BYTES - 8:
         name = name[:-1]
-    name = name[:MAX_NAME_CHARS].rstrip("-_ .,()+&'")
+    name = name[:MAX_NAME_CHARS].rstrip("-_ .")
     if not name:
         return fallback
     if not name[0].isalnum():

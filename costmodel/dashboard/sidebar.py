@@ -26,6 +26,9 @@ UPLOAD_NAME = "sidebar.upload_name"
 UPLOAD_ROUND = "sidebar.upload_round"  # part of the uploader's key: a new round empties it
 SAVE_AS_NAME = "sidebar.save_as_name"
 LINK = "sidebar.link"
+#: The file the picker shows on the next run (set after a save as or an upload; the
+#: picker's own key cannot change once it is drawn).
+PENDING_CHOICE = "sidebar.pending_choice"
 
 
 def _open_chosen() -> None:
@@ -40,6 +43,8 @@ def _scenario_picker() -> None:
     if not files:
         st.warning(f"No scenario files in {plain(str(state.scenario_folder()))}.")
         return
+    if PENDING_CHOICE in st.session_state:
+        st.session_state[state.CHOICE] = st.session_state.pop(PENDING_CHOICE)
     if st.session_state.get(state.CHOICE) not in files:
         st.session_state.pop(state.CHOICE, None)
     st.selectbox("Scenario", files, key=state.CHOICE, on_change=_open_chosen,
@@ -159,7 +164,7 @@ def _save_as() -> None:
             except CostModelError as exc:
                 _report("save", exc)
                 return
-            st.session_state[state.CHOICE] = written.name
+            st.session_state[PENDING_CHOICE] = written.name
             st.toast(f"Saved {written.name}")
             st.rerun()
 
@@ -222,7 +227,7 @@ def handle_upload(file_name: str, content: bytes) -> None:
             return
         if state.open_file(written.path):
             state.use_file_settings()
-            st.session_state[state.CHOICE] = written.path.name
+            st.session_state[PENDING_CHOICE] = written.path.name
         st.session_state.pop(UPLOAD_NAME, None)
         st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
         st.toast(f"Saved {written.path.name}")
