@@ -95,7 +95,7 @@ def _status() -> None:
     elif state.has_unsaved_edits():
         st.warning("Unsaved edits — the figures use your changes.", icon=":material/edit:")
     else:
-        st.caption(f"As saved in {plain(state.path().name)}.")
+        st.caption("As saved in the file.")
 
 
 def _run_settings() -> None:
