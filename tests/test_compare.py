@@ -13,7 +13,7 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from costmodel import cli, simulate
+from costmodel import charts, cli, simulate
 from costmodel.compare import CompareError, compare, differences
 from costmodel.scenario import parse_scenario
 from costmodel.store import load_scenario, save_scenario
@@ -240,3 +240,32 @@ def test_cli_compare_bad_input_exits_2(tmp_path, capsys, monkeypatch, arguments,
     assert cli.main(["compare", *arguments]) == 2
     error = capsys.readouterr().err
     assert message in error and "Traceback" not in error
+
+
+# --- charts -------------------------------------------------------------------------------
+
+
+def test_the_comparison_charts_follow_the_house_style_and_escape_names():
+    other = parse_scenario(_other(
+        rate=lambda d: d.update(discount_rate=0.2, name="<b>Vendor</b> & co"),
+        hosting=lambda d: d["costs"][1].update(amount=160)))
+    result = compare([parse_scenario(BASE), other], **SETTINGS)
+    attribution = result.attributions[0]
+    figures = {"npv": charts.compare_npv(result, "All at once"),
+               "fan": charts.compare_cash_fan(result, "All at once"),
+               "waterfall": charts.attribution_waterfall(result, attribution)}
+    for figure in figures.values():
+        notes = [a.text for a in figure.layout.annotations if a.text.startswith("Source:")]
+        assert notes and "512 trials (sobol), seed 11" in notes[0]
+        assert "<b>Vendor</b>" not in figure.to_json()  # the user's text, escaped
+    waterfall = figures["waterfall"].data[0]
+    assert list(waterfall.measure) == ["absolute", "relative", "relative", "total"]
+    assert list(waterfall.y) == [attribution.base_npv,
+                                 *(c.value for c in attribution.contributions),
+                                 attribution.other_npv]
+    assert waterfall.x[-1] == "&lt;b&gt;Vendor&lt;/b&gt; &amp; co"
+    npv_traces = [t for t in figures["npv"].data if t.type == "scatter"]
+    assert [t.line.color for t in npv_traces] == list(charts.PALETTE[:2])
+    medians = [t for t in figures["fan"].data if t.showlegend is not False]
+    assert len(medians) == 2 and medians[0].y[-1] == pytest.approx(
+        result.results[0]["All at once"].cumulative_cash.at(50)[-1])

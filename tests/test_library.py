@@ -395,3 +395,15 @@ def test_an_upload_is_validated_before_anything_is_saved(tmp_path):
         with pytest.raises(ScenarioError, match=match):
             parse_upload(content, name)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_notes_a_migration_and_refuses_a_newer_file(capsys):
+    from costmodel import cli
+
+    assert cli.main(["validate", str(FIXTURES / "schema_v0.toml")]) == 0
+    captured = capsys.readouterr()
+    assert "valid" in captured.out
+    assert captured.err.startswith("note: ") and "schema version 0" in captured.err
+    assert cli.main(["validate", str(FIXTURES / "schema_v2.toml")]) == 2
+    error = capsys.readouterr().err
+    assert "schema version 2" in error and "Traceback" not in error
