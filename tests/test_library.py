@@ -407,3 +407,45 @@ def test_the_command_line_notes_a_migration_and_refuses_a_newer_file(capsys):
     assert cli.main(["validate", str(FIXTURES / "schema_v2.toml")]) == 2
     error = capsys.readouterr().err
     assert "schema version 2" in error and "Traceback" not in error
+
+
+# --- share links ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_example_travels_in_a_link(example):
+    from costmodel import sharelink
+
+    scenario = load_scenario(example)
+    token = sharelink.encode(scenario)
+    assert len(token) <= sharelink.MAX_TOKEN_CHARS
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert sharelink.decode(token).canonical_json() == scenario.canonical_json()
+
+
+def test_bad_links_are_explained():
+    import base64
+    import zlib
+
+    from costmodel import sharelink
+
+    def pack(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+    token = sharelink.encode(_scenario())
+    bomb = pack(b" " * (store.MAX_FILE_BYTES + 10))  # small token, huge once unpacked
+    assert len(bomb) < sharelink.MAX_TOKEN_CHARS
+    for bad, match in [("", "empty"), (token[:-5], "damaged"), ("%%%%", "damaged"),
+                       ("A" * (sharelink.MAX_TOKEN_CHARS + 1), "longer than"),
+                       (bomb, "too large"), (pack(b"[1, 2]"), "table of keys"),
+                       (pack(b'{"schema_version": 9}'), "newer costmodel")]:
+        with pytest.raises(ScenarioError, match=match):
+            sharelink.decode(bad)
+    rng = random.Random(1)  # random text does not compress: 3 x 4,000 characters
+    text = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(4_000))
+            for _ in range(3)]
+    big = parse_scenario({**MINIMAL, "description": text[0], "costs": [
+        {"name": "a", "category": "other", "kind": "monthly", "amount": 1, "note": text[1]},
+        {"name": "b", "category": "other", "kind": "monthly", "amount": 1, "note": text[2]}]})
+    with pytest.raises(sharelink.LinkTooLong, match="download the file"):
+        sharelink.encode(big)
