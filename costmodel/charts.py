@@ -533,3 +533,108 @@ def sobol_chart(indices: Any, strategy: str, *, kind: str = "input",
                                                   f"(2 + sets) = {indices.evaluations:,} "
                                                   f"trials, seed {indices.seed}"),
         height=max(360, 160 + 44 * len(rows)))
+# --- comparing scenarios ---------------------------------------------------------------
+# Charts of a :class:`costmodel.compare.Comparison`: a scenario keeps its colour (by its
+# position in the comparison) in each of them.
+
+__all__ += ["attribution_waterfall", "compare_cash_fan", "compare_npv"]
+
+
+def _compare_source(comparison: Any) -> str:
+    first = comparison.results[0].manifest
+    return (f"Source: costmodel {first.package_version} · {len(comparison.results)} "
+            f"scenarios compared\n{comparison.trials:,} trials ({comparison.sampler}), seed "
+            f"{comparison.seed}, the same for each")
+
+
+def compare_npv(comparison: Any, strategy: str) -> go.Figure:
+    """Overlaid NPV distributions of one strategy in every compared scenario that has it
+    (share of trials per bin, the same bins for all; dashed: each expected NPV)."""
+    runs = [(k, r) for k, r in enumerate(comparison.results) if strategy in r.names]
+    currency = comparison.results[0].scenario.currency
+    values = [np.asarray(r[strategy].metrics.npv) for _, r in runs]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.zeros(0)
+    low, high = (np.percentile(finite, [0.5, 99.5]) if finite.size else (0.0, 1.0))
+    edges = np.linspace(low, high if high > low else low + 1.0, 61)
+    figure = new_figure()
+    for (k, results), npv in zip(runs, values, strict=True):
+        colour = PALETTE[k % len(PALETTE)]
+        centres, shares = _histogram(npv, edges, share=True)
+        figure.add_trace(go.Scatter(
+            x=centres, y=shares, mode="lines", line={"color": colour, "width": 2,
+                                                      "shape": "hvh"},
+            fill="tozeroy", fillcolor=_rgba(colour, 0.15), name=_text(results.scenario.name),
+            hovertemplate="NPV %{x:,.0f}<br>%{y:.1%} of trials<extra>%{fullData.name}"
+                          "</extra>"))
+        figure.add_vline(x=float(np.mean(npv)), line={"color": colour, "width": 2,
+                                                      "dash": "dash"})
+    figure.add_vline(x=0, line={"color": _INK, "width": 1, "dash": "dot"})
+    figure.update_xaxes(title=f"net present value [{currency}]", range=[low, high],
+                        **_money_axis(currency))
+    figure.update_yaxes(title="share of trials", tickformat=".0%", rangemode="tozero")
+    return house_style(figure, title=f"NPV of {strategy}, scenario by scenario",
+                       subtitle="Share of trials per bin; dashed: expected NPV; "
+                                "dotted: break-even",
+                       source=_compare_source(comparison))
+
+
+def compare_cash_fan(comparison: Any, strategy: str) -> go.Figure:
+    """Cumulative net cash of one strategy in every compared scenario: the median line
+    and the P10–P90 band of each, on one set of axes."""
+    currency = comparison.results[0].scenario.currency
+    figure = new_figure()
+    horizon = 1
+    for k, results in enumerate(comparison.results):
+        if strategy not in results.names:
+            continue
+        colour = PALETTE[k % len(PALETTE)]
+        bands = results[strategy].cumulative_cash
+        month = np.arange(bands.values.shape[1])
+        horizon = max(horizon, month.size)
+        name = _text(results.scenario.name)
+        figure.add_trace(go.Scatter(x=month, y=bands.at(90), mode="lines", line={"width": 0},
+                                    hoverinfo="skip", showlegend=False, legendgroup=name))
+        figure.add_trace(go.Scatter(x=month, y=bands.at(10), mode="lines", line={"width": 0},
+                                    fill="tonexty", fillcolor=_rgba(colour, 0.16),
+                                    hoverinfo="skip", showlegend=False, legendgroup=name))
+        figure.add_trace(go.Scatter(
+            x=month, y=bands.at(50), mode="lines", line={"color": colour, "width": 2.5},
+            name=name, legendgroup=name,
+            hovertemplate="month %{x}: %{y:,.0f}<extra>%{fullData.name}, median</extra>"))
+    figure.add_hline(y=0, line={"color": _INK, "width": 1, "dash": "dot"})
+    figure.update_xaxes(**_months_axis(horizon - 1))
+    figure.update_yaxes(title=f"cumulative net cash [{currency}]", **_money_axis(currency))
+    return house_style(figure, title=f"Cumulative cash of {strategy}, scenario by scenario",
+                       subtitle="Median, with the P10–P90 band of trials; dotted: break-even",
+                       source=_compare_source(comparison))
+
+
+def attribution_waterfall(comparison: Any, attribution: Any) -> go.Figure:
+    """From one scenario's expected NPV to the other's: a bar per changed assumption
+    (its order-independent share, or its step in the stated order), summing exactly."""
+    currency = comparison.results[0].scenario.currency
+    labels = [f"{_text(attribution.base)}"]
+    labels += [_text(c.change) for c in attribution.contributions]
+    labels += [f"{_text(attribution.other)}"]
+    values = [attribution.base_npv, *(c.value for c in attribution.contributions),
+              attribution.other_npv]
+    measures = ["absolute", *(["relative"] * len(attribution.contributions)), "total"]
+    figure = new_figure()
+    figure.add_trace(go.Waterfall(
+        x=labels, y=values, measure=measures, orientation="v",
+        text=[money(v, currency, signed=0 < k < len(values) - 1)
+              for k, v in enumerate(values)], textposition="outside",
+        increasing={"marker": {"color": "#15803D"}},
+        decreasing={"marker": {"color": "#B91C1C"}},
+        totals={"marker": {"color": PALETTE[0]}},
+        connector={"line": {"color": _MUTED, "width": 1, "dash": "dot"}},
+        hovertemplate="%{x}: %{y:,.0f}<extra></extra>", showlegend=False))
+    figure.update_yaxes(title=f"expected NPV [{currency}]", **_money_axis(currency))
+    figure.update_xaxes(tickangle=-20, automargin=True)
+    how = ("average over every order of the changes" if attribution.method == "shapley"
+           else "changes switched in the order shown")
+    draws = "same draws throughout" if attribution.common_draws else "not all on the same draws"
+    return house_style(
+        figure, title=f"{attribution.strategy}: from {attribution.base} to {attribution.other}",
+        subtitle=f"What each changed assumption does to expected NPV ({how}; {draws})",
+        source=_compare_source(comparison), height=460)

@@ -1,4 +1,4 @@
-"""The command line: ``costmodel run | validate | sensitivity | app``.
+"""The command line: ``costmodel run | validate | sensitivity | compare | app``.
 
 Exit codes: 0 on success, 2 on bad input (the message on stderr, no traceback).
 """
@@ -169,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a scenario file")
     validate.add_argument("path", help="scenario file (.toml or .json)")
     _sensitivity_parser(commands)
+    _compare_parser(commands)
     app = commands.add_parser("app", help="open the dashboard in a browser (local only)")
     app.add_argument("path", nargs="?", default=None,
                      help="scenario file to open, or a folder of scenarios (default: "
@@ -282,8 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _app(args.path, args.port)
     if args.command == "sensitivity":
         return _sensitivity(args)
+    if args.command == "compare":
+        return _compare(args)
     try:
-        scenario = load_scenario(args.path)
+        scenario = _load(args.path)
         if args.command == "validate":
             print(f"{args.path}: valid — {scenario.name!r}, {len(scenario.strategies)} "
                   f"strategies, {len(scenario.costs)} costs, {len(scenario.benefits)} benefits")
@@ -309,6 +312,130 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(format_results(results))
     return 0
+
+
+def _load(path: str):
+    """:func:`load_scenario`, with a migration's note printed to stderr."""
+    import warnings
+
+    from .migrate import MigrationWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MigrationWarning)
+        scenario = load_scenario(path)
+    for warning in caught:
+        if issubclass(warning.category, MigrationWarning):
+            print(f"note: {warning.message}", file=sys.stderr)
+        else:  # pragma: no cover - pass other warnings on
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return scenario
+
+
+# --- costmodel compare ---------------------------------------------------------------
+
+
+def _compare_parser(commands) -> None:
+    from .compare import DEFAULT_TRIALS, MAX_EXACT
+
+    parser = commands.add_parser(
+        "compare", help="compare scenarios: results side by side, the assumptions that "
+                        "differ, and what each change does to expected NPV")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="two or more scenario files; the first is the base")
+    parser.add_argument("--trials", type=int,
+                        help=f"trials per run (default: the first scenario's, at most "
+                             f"{DEFAULT_TRIALS:,})")
+    parser.add_argument("--seed", type=int, help="random seed (default: the first scenario's)")
+    parser.add_argument("--sampler", choices=["mc", "lhs", "sobol"],
+                        help="sampling method (default: the first scenario's)")
+    parser.add_argument("--max-exact", type=int, default=MAX_EXACT, metavar="K",
+                        help=f"average over every order of the changes when there are at "
+                             f"most K (2^K runs; default {MAX_EXACT}), else switch them in "
+                             "file order")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _compare(args) -> int:
+    from .compare import compare
+
+    try:
+        if len(args.paths) < 2:
+            raise CostModelError(f"compare needs at least two scenario files, got "
+                                 f"{len(args.paths)} — add the one to compare with")
+        if args.trials is not None and not 1 <= args.trials <= MAX_TRIALS:
+            raise CostModelError(f"--trials {args.trials}: use a count between 1 and "
+                                 f"{MAX_TRIALS:,}")
+        if args.seed is not None and args.seed < 0:
+            raise CostModelError(f"--seed {args.seed}: use a seed of 0 or more")
+        if not 0 <= args.max_exact <= 12:
+            raise CostModelError(f"--max-exact {args.max_exact}: use 0 to 12 (2^K runs)")
+        scenarios = [_load(path) for path in args.paths]
+        result = compare(scenarios, trials=args.trials, seed=args.seed, sampler=args.sampler,
+                         max_exact=args.max_exact)
+    except CostModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, allow_nan=False))
+    else:
+        print(format_comparison(result))
+    return 0
+
+
+def format_comparison(result) -> str:
+    """The readable report printed by ``costmodel compare``."""
+    from .compare import format_value
+
+    base = result.results[0].scenario
+    currency = base.currency
+    lines = [f"Comparing {len(result.results)} scenarios — {result.trials:,} trials "
+             f"({result.sampler}), seed {result.seed}, the same settings for each"]
+    currencies = {r.scenario.currency for r in result.results}
+    if len(currencies) > 1:
+        lines.append(f"warning: the scenarios use different currencies "
+                     f"({', '.join(sorted(currencies))}); their figures are not comparable")
+    lines += ["", f"  {'scenario / strategy':<46}{'expected NPV ± s.e.':>24}{'P10':>14}"
+                  f"{'P90':>14}{'P(NPV > 0)':>12}{'payback P50':>13}"]
+    for k, results in enumerate(result.results):
+        lines.append(f"  {('base: ' if k == 0 else '') + results.scenario.name}"[:80])
+        for strategy in results.strategies:
+            s = strategy.summary
+            money = results.scenario.currency
+            name = strategy.name if len(strategy.name) <= 42 else strategy.name[:41] + "…"
+            npv = _plus_minus(_money(s.npv.mean, money), s.npv.mean_se, _money)
+            lines.append(f"    {name:<44}{npv:>24}{_money(s.npv.p10, money):>14}"
+                         f"{_money(s.npv.p90, money):>14}{_percent(s.prob_npv_positive):>12}"
+                         f"{_months(s.payback_months.p50):>13}")
+    for results, changes in zip(result.results[1:], result.differences, strict=True):
+        lines += ["", f"Assumptions that differ: {results.scenario.name} against {base.name}"]
+        if not changes:
+            lines.append("  none")
+        for change in changes:
+            mark = "" if change.attributed else "  (not a model input)"
+            lines.append(f"  {change.path}{mark}")
+            lines.append(f"      {format_value(change.base)}  ->  {format_value(change.other)}")
+    for a in result.attributions:
+        if not a.contributions:
+            lines += ["", f"{a.strategy}: no model input differs between {a.other} and "
+                          f"{a.base} — the same expected NPV"]
+            continue
+        lines += ["", f"Where the difference in expected NPV comes from — {a.strategy}: "
+                      f"{a.other} against {a.base}"]
+        lines.append(f"  {'base expected NPV':<60}{_money(a.base_npv, currency):>20}")
+        for c in a.contributions:
+            label = c.change if len(c.change) <= 58 else c.change[:57] + "…"
+            lines.append(f"  {'+ ' + label:<60}{_money(c.value, currency):>20}")
+        total = _plus_minus(_money(a.total, currency), a.total_se, _money)
+        lines.append(f"  {'= difference':<60}{total:>20}")
+        lines.append(f"  {'other expected NPV':<60}{_money(a.other_npv, currency):>20}")
+        how = ("average over every order of switching the changes" if a.method == "shapley"
+               else "changes switched one at a time in the order listed")
+        draws = "the same draws for every run" if a.common_draws else "not all on the same draws"
+        lines.append(f"  method: {how}; {a.runs} runs; {draws}")
+        if a.note:
+            lines.append(f"  note: {a.note}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

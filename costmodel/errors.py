@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CostModelError", "Problem", "ScenarioError", "ScenarioFileError", "StoreError"]
+__all__ = ["CostModelError", "Problem", "SaveConflictError", "ScenarioError", "ScenarioFileError",
+           "ScenarioNameError", "StoreError"]
 
 
 class CostModelError(Exception):
@@ -62,3 +63,12 @@ class ScenarioFileError(ScenarioError):
 
 class StoreError(CostModelError, OSError):
     """A scenario file that could not be written; the previous file is left intact."""
+
+
+class SaveConflictError(StoreError):
+    """A save refused because the file changed (or appeared) since it was loaded; nothing
+    was written."""
+
+
+class ScenarioNameError(CostModelError, ValueError):
+    """A scenario name that cannot be a file name in the folder of saved scenarios."""

@@ -11,15 +11,18 @@ import json
 import os
 import tempfile
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from .errors import Problem, ScenarioFileError, StoreError
+from .migrate import MigrationWarning, upgrade
 from .scenario import Scenario, parse_scenario
 
-__all__ = ["dumps_scenario", "load_scenario", "loads_scenario", "save_scenario"]
+__all__ = ["dumps_scenario", "load_scenario", "loads_data", "loads_scenario", "read_text",
+           "save_scenario"]
 
 #: Largest scenario file read [bytes].
 MAX_FILE_BYTES = 2_000_000
@@ -38,12 +41,30 @@ def _format_of(path: Path) -> str:
 def loads_scenario(text: str, fmt: str = "toml", source: str | None = None) -> Scenario:
     """Parse scenario text in ``fmt`` (``"toml"`` or ``"json"``) and validate it.
 
+    Text of an older schema version is read through :mod:`costmodel.migrate`, with a
+    :class:`~costmodel.migrate.MigrationWarning` saying what was changed.
+
     Raises
     ------
     ScenarioFileError
         When the text is not valid TOML/JSON (the message gives the line).
     ScenarioError
-        When the content is not a valid scenario.
+        When the content is not a valid scenario, or its schema version is newer than
+        this costmodel reads.
+    """
+    upgraded = upgrade(loads_data(text, fmt, source), source)
+    if upgraded.migrated:
+        warnings.warn(MigrationWarning(upgraded.message(source)), stacklevel=2)
+    return parse_scenario(upgraded.data, source=source)
+
+
+def loads_data(text: str, fmt: str = "toml", source: str | None = None) -> Any:
+    """The plain data of TOML or JSON text (not yet migrated or validated).
+
+    Raises
+    ------
+    ScenarioFileError
+        When the text is not valid TOML/JSON (the message gives the line).
     """
     data: Any
     try:
@@ -67,7 +88,7 @@ def loads_scenario(text: str, fmt: str = "toml", source: str | None = None) -> S
         raise ScenarioFileError([Problem("", str(exc), f"{exc} is not a finite number — "
                                                        "JSON files need finite numbers")],
                                 source) from None
-    return parse_scenario(data, source=source)
+    return data
 
 
 class _ConstantError(ValueError):
@@ -90,7 +111,19 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     'agent'
     """
     path = Path(path)
-    fmt = _format_of(path)
+    return loads_scenario(read_text(path), _format_of(path), source=str(path))
+
+
+def read_text(path: Path) -> str:
+    """The text of a scenario file (UTF-8, at most :data:`MAX_FILE_BYTES`).
+
+    Raises
+    ------
+    ScenarioFileError
+        When the file is missing, too large, not UTF-8 or unreadable, or its suffix is
+        not ``.toml`` or ``.json``.
+    """
+    _format_of(path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -107,7 +140,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except OSError as exc:
         raise ScenarioFileError([Problem("", str(path), f"cannot read the file: "
                                                         f"{exc.strerror}")], str(path)) from None
-    return loads_scenario(text, fmt, source=str(path))
+    return text
 
 
 def dumps_scenario(scenario: Scenario, fmt: str = "toml") -> str:

@@ -18,6 +18,7 @@ PAGE_LIST = (
     ("funding_budget.py", "Funding and budget", ":material/account_balance:"),
     ("uncertainty_risks.py", "Uncertainty and risks", ":material/warning:"),
     ("sensitivity.py", "Sensitivity", ":material/tune:"),
+    ("compare.py", "Compare", ":material/compare_arrows:"),
 )
 
 

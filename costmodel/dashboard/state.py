@@ -19,8 +19,9 @@ from typing import Any
 import streamlit as st
 
 from costmodel.errors import Problem, ScenarioError
+from costmodel.library import FOLDER_VARIABLE, Library, read_file
 from costmodel.scenario import Scenario, parse_scenario
-from costmodel.store import dumps_scenario, load_scenario, save_scenario
+from costmodel.store import dumps_scenario
 
 # --- keys --------------------------------------------------------------------------
 PATH = "scenario.path"
@@ -36,6 +37,8 @@ SEED = "run.seed"
 #: The sidebar widgets editing the run settings, each copied to its setting on change.
 SETTING_WIDGETS = {TRIALS: "sidebar.trials", SAMPLER: "sidebar.sampler", SEED: "sidebar.seed"}
 CHOICE = "sidebar.scenario_file"
+#: The open file's fingerprint when it was read or last saved (``None``: not on disk).
+FINGERPRINT = "scenario.fingerprint"
 
 DEFAULT_EXAMPLE = "customer_service_assistant.toml"
 SAMPLERS = ("sobol", "lhs", "mc")
@@ -61,6 +64,10 @@ def scenario_folder() -> Path:
     given = start_path()
     if given is not None:
         return given.parent if given.is_file() else given
+    import os
+
+    if os.environ.get(FOLDER_VARIABLE):
+        return Path(os.environ[FOLDER_VARIABLE])
     here = Path.cwd() / "scenarios"
     if here.is_dir():
         return here
@@ -107,11 +114,22 @@ def open_file(path: Path) -> bool:
     """Open ``path``: the saved content becomes the draft; settings follow the file.
     ``False`` (and a notice naming the problem) when it cannot be read."""
     try:
-        scenario = load_scenario(path)
+        loaded = read_file(path)
     except ScenarioError as exc:
         st.session_state[NOTICE] = ("error", f"Could not open {path.name}: {exc}")
         return False
+    if loaded.upgrade.migrated:
+        st.session_state[NOTICE] = ("info", loaded.upgrade.message(path.name))
+    open_scenario(loaded.scenario, path)
+    st.session_state[FINGERPRINT] = loaded.fingerprint
+    return True
+
+
+def open_scenario(scenario: Scenario, path: Path) -> None:
+    """Make ``scenario`` the open case, to be saved as ``path`` (which need not exist:
+    an uploaded or shared case has no fingerprint until it is saved)."""
     data = scenario.to_data()
+    st.session_state[FINGERPRINT] = None
     st.session_state[PATH] = str(path)
     st.session_state[SAVED] = data
     st.session_state[DRAFT] = copy.deepcopy(data)
@@ -120,7 +138,6 @@ def open_file(path: Path) -> bool:
     st.session_state.setdefault(TRIALS, scenario.simulation.trials)
     st.session_state.setdefault(SAMPLER, scenario.simulation.sampler)
     st.session_state.setdefault(SEED, scenario.simulation.seed)
-    return True
 
 
 def use_file_settings() -> None:
@@ -227,11 +244,30 @@ def reset() -> None:
 
 
 def save() -> Path:
-    """Write the draft over the open file (atomically); it becomes the saved state."""
+    """Write the draft over the open file (atomically), if the file is still as it was
+    opened (else :class:`~costmodel.errors.SaveConflictError`); it becomes the saved
+    state."""
+    return _store(path().stem, st.session_state.get(FINGERPRINT), folder=path().parent)
+
+
+def save_as(name: str) -> Path:
+    """Write the draft as a new scenario ``name`` in the folder (refused if one of that
+    name exists) and make that file the open one."""
+    return _store(name, None, folder=scenario_folder())
+
+
+def _store(name: str, expected, *, folder: Path) -> Path:
     scenario = draft_scenario()
-    written = save_scenario(scenario, path())
+    written = Library(folder).save(scenario, name, expected=expected)
+    st.session_state[PATH] = str(written.path)
+    st.session_state[FINGERPRINT] = written.fingerprint
     st.session_state[SAVED] = scenario.to_data()
-    return written
+    return written.path
+
+
+def on_disk() -> bool:
+    """Whether the open case was read from (or saved to) its file."""
+    return st.session_state.get(FINGERPRINT) is not None
 
 
 def draft_text() -> str:
