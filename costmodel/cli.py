@@ -143,6 +143,16 @@ def _funding_lines(f, money, point: bool) -> list[str]:
         if math.isfinite(f.expected_breach):  # nan when no trial breaches
             lines.append(f"  {'  average overshoot if over':<28}"
                          f"{money(f.expected_breach):>22}")
+    if f.deferral_months is not None:  # the defer policy: phases wait for the budget
+        if not point:
+            lines.append(_probability("P(a phase waits for budget)", f.prob_deferred,
+                                      f.prob_deferred_se))
+        lines.append(_row("Months the rollout waits", f.deferral_months, _months, point))
+        if f.deferral_cost is not None:
+            cost = money(f.deferral_cost)
+            if not point:
+                cost = _plus_minus(cost, f.deferral_cost_se, money)
+            lines.append(f"  {'NPV cost of staying in budget':<28}{cost:>22}")
     return lines
 
 
