@@ -111,8 +111,9 @@ class _Parts:
     later phases: ``base`` (fixed items and the pilot, phase 0) and ``later`` (phases 1+).
 
     For a budget plan (:func:`planned_flows`) one part alone is built: ``only`` is a
-    phase (its terms go to ``costs_base``/``benefits_base``, whose use is that phase's)
-    or ``"fixed"`` (the items that belong to no phase); the other terms are left out.
+    phase (its terms go to ``costs_base``/``benefits_base``, whose use is that phase's),
+    ``"fixed"`` (the items that belong to no phase) or ``"all"``; the other terms are
+    left out.
     """
 
     costs_base: FlowAccumulator
@@ -123,11 +124,11 @@ class _Parts:
 
     def cost_group(self, phase: int) -> FlowAccumulator | None:
         if self.only is not None:
-            return self.costs_base if phase == self.only else None
+            return self.costs_base if self.only in (phase, "all") else None
         return self.costs_base if phase == 0 else self.costs_later
 
     def fixed_group(self) -> FlowAccumulator | None:
-        return self.costs_base if self.only in (None, "fixed") else None
+        return self.costs_base if self.only in (None, "fixed", "all") else None
 
     def use_groups(self) -> list[FlowAccumulator]:
         """The cost groups with adoption of their own (for per-usage costs)."""
@@ -430,10 +431,30 @@ def _months_per_trial(months, default: list[int], n_trials: int) -> np.ndarray:
     return np.stack(rows) if rows else np.zeros((0, n_trials), dtype=np.int64)
 
 
+def _plan_parts(scenario: Scenario, strategy, only: int | str, actual: np.ndarray,
+                n_trials: int, adoption: dict, benefits: bool) -> _Parts:
+    """The accumulators of a budget plan's part ``only``: a phase, ``"fixed"`` or
+    ``"all"``. Adoption is computed only when something scales with it (per-usage costs,
+    or benefits when asked)."""
+    n_months = scenario.horizon_months
+    shares = [p.share for p in strategy.phases]
+    if isinstance(only, int):
+        phases, first = slice(only, only + 1), only
+    else:
+        phases, first = slice(0, len(shares) if only == "all" else 0), 0
+    needed = benefits or any(c.basis == "per_usage" for c in scenario.costs)
+    use = (effective_use(n_months, n_trials, shares[phases], list(actual[phases]),
+                         first_phase=first, **adoption) if needed and shares[phases] else None)
+    return _Parts(FlowAccumulator(n_months, n_trials, use), None,
+                  FlowAccumulator(n_months, n_trials, use) if benefits else None, None, only)
+
+
 def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, windows,
-           watch: bool, only: int | str | None = None) -> tuple[_Parts, _Timing, dict]:
+           watch: bool, only: int | str | None = None,
+           benefits: bool = True) -> tuple[_Parts, _Timing, dict]:
     """The strategy's terms, added up but not yet summed: its parts, its timing and the
-    gate's month (``"gate_month"``, when ``watch``)."""
+    gate's month (``"gate_month"``, when ``watch``). ``only`` (with ``benefits``): a
+    budget plan's part, see :func:`planned_flows`."""
     strategy = scenario.strategies[strategy_index]
     n_months, n_trials = scenario.horizon_months, draws.n_trials
     shares = [p.share for p in strategy.phases]
@@ -450,13 +471,8 @@ def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, wind
         "months_to_half": draws[("adoption", "months_to_half")],
         "speedup": draws[(*where, "learning", "adoption_speedup")],
     }
-    if isinstance(only, int):  # one phase alone, with its own adoption
-        use = effective_use(n_months, n_trials, shares[only:only + 1], list(actual[only:only + 1]),
-                            first_phase=only, **adoption)
-        parts = _Parts(FlowAccumulator(n_months, n_trials, use), None,
-                       FlowAccumulator(n_months, n_trials, use), None, only)
-    elif only == "fixed":
-        parts = _Parts(FlowAccumulator(n_months, n_trials, None), None, None, None, only)
+    if only is not None:  # a budget plan: costs (and benefits when asked) of one part
+        parts = _plan_parts(scenario, strategy, only, actual, n_trials, adoption, benefits)
     else:
         use_base = effective_use(n_months, n_trials, shares[:1], list(actual[:1]), **adoption)
         use_later = (effective_use(n_months, n_trials, shares[1:], list(actual[1:]),
@@ -501,16 +517,19 @@ class PlannedFlows:
 
 
 def planned_flows(scenario: Scenario, strategy_index: int, draws: Draws, part: int | str,
-                  go_lives=None, windows=None) -> PlannedFlows:
-    """The flows of one ``part`` of strategy ``strategy_index``: a phase (its costs and
-    benefits, go-live and lead window from ``go_lives`` and ``windows``) or ``"fixed"``
-    (the cost items that belong to no phase). For the budget's deferral rule."""
-    parts, _, _ = _start(scenario, strategy_index, draws, go_lives, windows, False, part)
+                  go_lives=None, windows=None, benefits: bool = True) -> PlannedFlows:
+    """The flows of one ``part`` of strategy ``strategy_index``: a phase (its costs and,
+    when ``benefits``, its benefits; go-live and lead window from ``go_lives`` and
+    ``windows``), ``"fixed"`` (the cost items that belong to no phase) or ``"all"``
+    (every cost). For the budget's deferral rule: before risk events and the gate, and
+    without the productivity dip."""
+    parts, _, _ = _start(scenario, strategy_index, draws, go_lives, windows, False, part,
+                         benefits and part != "fixed")
     costs = parts.costs_base
     leased = tuple(costs.tagged[f"lease {k}"].total() if f"lease {k}" in costs.tagged
                    else None for k in range(len(scenario.funding.leases)))
-    benefits = parts.benefits_base.total() if parts.benefits_base is not None else None
-    return PlannedFlows(costs.total(), benefits, leased)
+    benefit = parts.benefits_base.total() if parts.benefits_base is not None else None
+    return PlannedFlows(costs.total(), benefit, leased)
 
 
 def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,

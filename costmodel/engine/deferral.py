@@ -84,12 +84,47 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
     does. The plan sees the flows before risk events and the gate (a plan cannot foresee
     an outage), without the productivity dip and incident costs (outside the budget). A
     phase that fits in no month within the horizon is not started (no cost).
+
+    When savings do not count (every part's spend is at least 0), the trials whose whole
+    plan fits at the slipped go-lives keep them: the rule would not move any phase there.
     """
+    strategy = scenario.strategies[strategy_index]
+    n_phases, n = go_lives.shape
+    planned = np.array([p.go_live for p in strategy.phases], dtype=np.int64)
+    final = go_lives.astype(np.int64, copy=True)
+    windows = np.repeat(planned[:, None], n, axis=1)
+    budget = scenario.funding.budget
+    years = _year_matrix(plan.fiscal_starts, scenario.horizon_months)
+    rest = np.arange(n)
+    if not budget.savings_count:  # one look at the whole plan first
+        whole = planned_flows(scenario, strategy_index, draws, "all", go_lives, None, False)
+        spend = years @ budget_spend(scenario, whole)
+        rest = np.flatnonzero(~(spend <= budget.yearly_cap * (1 + 1e-9)).all(axis=0))
+    if rest.size:
+        sub = draws if rest.size == n else draws.take(rest)
+        final[:, rest], windows[:, rest] = _phase_by_phase(scenario, strategy_index, sub,
+                                                           go_lives[:, rest], years)
+    n_months, last = scenario.horizon_months, n_phases - 1
+    months = np.minimum(final[last], n_months) - np.minimum(go_lives[last], n_months)
+    return Deferral(final, windows, months)
+
+
+def _year_matrix(starts: np.ndarray, n_months: int) -> np.ndarray:
+    """``(n_fiscal_years, n_months)``: 1 where a month belongs to a fiscal year (a
+    product with it sums a month-major flow by fiscal year)."""
+    ends = np.append(starts[1:], n_months)
+    month = np.arange(n_months)
+    return ((month >= starts[:, None]) & (month < ends[:, None])).astype(float)
+
+
+def _phase_by_phase(scenario: Scenario, strategy_index: int, draws: Draws,
+                    go_lives: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rule itself on the trials of ``draws``: ``(go-lives, windows)``."""
     n_months = scenario.horizon_months
     strategy = scenario.strategies[strategy_index]
     budget = scenario.funding.budget
     cap, tolerance = budget.yearly_cap, 1e-9 * budget.yearly_cap
-    starts = plan.fiscal_starts
+    savings = budget.savings_count
     n_phases, n = go_lives.shape
     planned = np.array([p.go_live for p in strategy.phases], dtype=np.int64)
     final = go_lives.astype(np.int64, copy=True)
@@ -97,7 +132,7 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
     never = n_months + strategy.lead_time_months + 1  # a lead window wholly past the horizon
 
     def by_year(flows: PlannedFlows) -> np.ndarray:
-        return np.add.reduceat(budget_spend(scenario, flows), starts, axis=0)
+        return years @ budget_spend(scenario, flows)
 
     committed = by_year(planned_flows(scenario, strategy_index, draws, "fixed"))
     for p in range(n_phases):
@@ -116,7 +151,8 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
             months[p] = candidate[waiting]
             ends = windows[:, waiting].copy()
             ends[p] = planned[p] + candidate[waiting] - go_lives[p, waiting]
-            spend = by_year(planned_flows(scenario, strategy_index, sub, p, months, ends))
+            spend = by_year(planned_flows(scenario, strategy_index, sub, p, months, ends,
+                                          savings))
             total = committed[:, waiting] + spend
             fits = ((spend <= tolerance) | (total <= cap + tolerance)).all(axis=0)
             done = waiting[fits]
@@ -130,6 +166,4 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
             waiting = waiting[keep]
             if waiting.size:
                 sub = sub.take(np.flatnonzero(keep))
-    last = n_phases - 1
-    months = np.minimum(final[last], n_months) - np.minimum(go_lives[last], n_months)
-    return Deferral(final, windows, months)
+    return final, windows
