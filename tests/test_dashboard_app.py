@@ -129,3 +129,26 @@ def test_costmodel_app_binds_to_localhost_with_usage_statistics_off():
 def test_costmodel_app_refuses_a_missing_file(capsys):
     assert main(["app", "no/such/file.toml"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_no_dashboard_module_holds_mutable_state_at_module_level():
+    """A module-level dict, list or set in a Streamlit app is shared by every session;
+    constants are tuples, strings or read-only mappings."""
+    import ast
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    import costmodel.dashboard as package
+
+    found, checked = [], 0
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        tree = ast.parse(Path(module.__file__).read_text())
+        names = [target.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+                 for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                 if isinstance(target, ast.Name) and not target.id.startswith("__")]
+        checked += len(names)
+        found += [f"{info.name}.{name}" for name in names
+                  if isinstance(getattr(module, name), dict | list | set | bytearray)]
+    assert checked > 20 and not found, found

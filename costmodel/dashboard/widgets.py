@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -25,8 +26,8 @@ from . import state
 MARKDOWN_COLOURS = ("blue", "orange", "green", "violet", "blue", "red", "gray", "orange")
 
 #: The ways an uncertain value can be entered; other forms are kept as in the file.
-FORMS = {"fixed": "fixed number", "pert": "low / likely / high",
-         "range90": "90 % range (low–high)"}
+FORMS = MappingProxyType({"fixed": "fixed number", "pert": "low / likely / high",
+                          "range90": "90 % range (low–high)"})
 KEPT = "as in the file"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")

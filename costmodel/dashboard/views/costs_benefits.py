@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -28,7 +29,7 @@ COST_UNCERTAIN = (UncertainColumns("amount", "amount_"),
                   UncertainColumns("usage_per_unit", "usage_"))
 BENEFIT_FIELDS = ("name", "kind", "growth")
 #: The uncertain fields of each benefit kind, with their units.
-BENEFIT_INPUTS = {
+BENEFIT_INPUTS = MappingProxyType({
     "labour_hours": (("hours_per_unit_per_month", "hours saved", "hours/unit/month"),
                      ("hourly_cost", "hourly cost", "currency/hour"),
                      ("realisation", "realisation", "fraction")),
@@ -38,7 +39,7 @@ BENEFIT_INPUTS = {
     "revenue": (("revenue_per_month", "revenue", "currency/month"),
                 ("uplift", "uplift", "fraction"), ("margin", "margin", "fraction")),
     "amount": (("amount_per_month", "amount", "currency/month"),),
-}
+})
 
 
 def _number(label: str, help_key: str, **kwargs: Any) -> Any:

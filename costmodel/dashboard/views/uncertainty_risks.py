@@ -3,6 +3,7 @@ outcomes they make."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -28,10 +29,10 @@ from costmodel.uncertainty import uncertain_inputs
 RISK_FIELDS = ("name", "kind", "probability_per_year", "category", "scales_with_deployment",
                "wind_down_months")
 #: The uncertain impact fields of each risk kind, with labels and units.
-RISK_INPUTS = {"cost": (("cost", "cost per occurrence", "currency"),),
+RISK_INPUTS = MappingProxyType({"cost": (("cost", "cost per occurrence", "currency"),),
                "benefit_loss": (("loss", "share of benefit lost", "fraction"),
                                 ("months", "lasting", "months")),
-               "abandonment": ()}
+               "abandonment": ()})
 
 
 def _slip(strategies: list[dict[str, Any]], previews: Previews) -> list[dict[str, Any]]:
