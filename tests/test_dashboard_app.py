@@ -152,3 +152,30 @@ def test_no_dashboard_module_holds_mutable_state_at_module_level():
         found += [f"{info.name}.{name}" for name in names
                   if isinstance(getattr(module, name), dict | list | set | bytearray)]
     assert checked > 20 and not found, found
+
+
+def test_the_shipped_streamlit_config_and_costmodel_app_agree_and_are_safe():
+    import tomllib
+    from pathlib import Path
+
+    from costmodel.charts import PALETTE
+    from costmodel.dashboard import settings
+
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml")
+                           .read_text())
+    wanted = {**settings.SERVER_OPTIONS, **settings.THEME_OPTIONS}
+    for option, value in wanted.items():
+        section, key = option.split(".")
+        assert str(config[section][key]).lower() == value.lower(), option
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["maxUploadSize"] <= 5
+    assert config["client"]["showErrorDetails"] == "none"
+    command = app_command(None, 8600)
+    for option, value in wanted.items():
+        assert command[command.index(f"--{option}") + 1] == value
+    # a strategy's swatch colour is its chart colour
+    assert settings.PALETTE == PALETTE
+    for index, name in enumerate(settings.MARKDOWN_COLOURS):
+        if name != "red" and settings.MARKDOWN_COLOURS.index(name) == index:
+            assert config["theme"][f"{name}TextColor"] == PALETTE[index]

@@ -113,7 +113,30 @@ HELP = MappingProxyType({
     "gate.noise": _text("How imprecisely the pilot's ratio is measured (relative standard "
                         "deviation; 0 = exactly).", "fraction", "data quality and "
                         "accessibility"),
+    "gate.on": _text("Hold a go/no-go review after the pilot: the later phases go ahead "
+                     "only if the pilot's benefit/cost ratio reaches the threshold.",
+                     "on or off", "cost and budget constraints"),
+    "gate.on_fail": _text("keep_pilot: the pilot runs on when the gate fails; wind_down: it "
+                          "is stopped as well.", "keep_pilot or wind_down",
+                          "cost and budget constraints"),
     # uncertainty and risks
+    "risks.name": _text("A short, unique name for the event.", "text",
+                        "regulation and privacy (and every other challenge's risks)"),
+    "risks.kind": _text("cost: money per occurrence; benefit_loss: part of the benefit lost "
+                        "for a while; abandonment: the project stops.",
+                        "cost, benefit_loss or abandonment", "regulation and privacy"),
+    "risks.category": _text("The cost category a cost event is reported under (cost events "
+                            "only).", "one of the cost categories",
+                            "regulation and privacy"),
+    "risks.scales_with_deployment": _text("Cost events: the chance grows with the share of "
+                                          "units live (fewer units, fewer chances).",
+                                          "on or off", "regulation and privacy"),
+    "risks.wind_down_months": _text("Abandonment: months the costs run on after the "
+                                    "benefits stop.", "months", "cost and budget constraints"),
+    "correlations.first": _text("An uncertain input (a value given as a distribution).",
+                                "the input's label", "—"),
+    "correlations.second": _text("The input it moves together with.", "the input's label",
+                                 "—"),
     "slip.months": _text("Delay of the first go-live.", "months",
                          "integration with existing systems"),
     "slip.later_phases": _text("Share of that delay later go-lives also suffer (1: the "
@@ -132,6 +155,10 @@ HELP = MappingProxyType({
                            "cost and budget constraints"),
     "horizon_months": _text("How many months the model looks ahead (at most 120).",
                             "months", "cost and budget constraints"),
+    "name": _text("The scenario's name, shown on every page, chart and report.", "text",
+                  "—"),
+    "description": _text("What the scenario is about, for whoever reads it later.", "text",
+                         "—"),
     "currency": _text("Three-letter code (USD, EUR, GBP) shown with every amount; amounts "
                       "are not converted.", "ISO 4217 code", "—"),
     # funding: the money that pays for the rollout (the business's view, not the project's)
@@ -176,7 +203,6 @@ HELP = MappingProxyType({
                                         "cost is spread evenly).",
                                         "fraction per year (0.06 = 6 %)", _BUDGET),
     "funding.leases.term_months": _text("Number of monthly instalments.", "months", _BUDGET),
-    "funding.notes": _text("Your own remark (not used in the figures).", "text", "—"),
     "funding.budget": _text("Hold each fiscal year's AI spending against a yearly cap and "
                             "report the chance of breaking it.", "on or off", _BUDGET),
     "funding.budget.yearly_cap": _text("The most the rollout may spend in one fiscal year. "

@@ -21,9 +21,7 @@ from costmodel.results import Results
 from costmodel.verdict import money, npv_change
 
 from . import state
-
-#: Streamlit's markdown colours closest to :data:`costmodel.charts.PALETTE`, in order.
-MARKDOWN_COLOURS = ("blue", "orange", "green", "violet", "blue", "red", "gray", "orange")
+from .settings import MARKDOWN_COLOURS
 
 #: The ways an uncertain value can be entered; other forms are kept as in the file.
 FORMS = MappingProxyType({"fixed": "fixed number", "pert": "low / likely / high",
@@ -45,7 +43,8 @@ def plain(text: str) -> str:
 
 
 def swatch(index: int) -> str:
-    """A coloured square (markdown) for the strategy at ``index``."""
+    """A coloured square (markdown) for the strategy at ``index``: the theme maps the
+    colour's name to the strategy's chart colour (:mod:`costmodel.dashboard.settings`)."""
     return f":{MARKDOWN_COLOURS[index % len(MARKDOWN_COLOURS)]}[■]"
 
 
@@ -108,8 +107,9 @@ def uncertain_input(label: str, value: Any, *, path: str, help: str, unit: str =
     form = _form_of(value)
     options = [*FORMS, KEPT] if form == KEPT else list(FORMS)
     columns = st.columns([1.3, 1, 1, 1], vertical_alignment="bottom")
+    shown = label[:1].upper() + label[1:]
     chosen = columns[0].selectbox(
-        f"{label} [{unit}]" if unit else label, options, index=options.index(form),
+        f"{shown} [{unit}]" if unit else shown, options, index=options.index(form),
         format_func=lambda f: FORMS.get(f, KEPT), key=field_key(key_path, "form"), help=help)
     numbers = value[next(iter(value))] if form in ("pert", "range90") else None
     if chosen == KEPT:

@@ -27,6 +27,11 @@ from costmodel.scenario import BENEFIT_KINDS, COST_CATEGORIES
 COST_FIELDS = ("name", "category", "kind", "basis", "escalation", "start_month")
 COST_UNCERTAIN = (UncertainColumns("amount", "amount_"),
                   UncertainColumns("usage_per_unit", "usage_"))
+#: The cost table's columns, left to right: what it is, then its amount (seen without
+#: scrolling at 1400 px), then the rarer fields.
+COST_ORDER = ("name", "category", "kind", "basis", "amount_form", "amount_low",
+              "amount_likely", "amount_high", "escalation", "start_month", "usage_form",
+              "usage_low", "usage_likely", "usage_high")
 BENEFIT_FIELDS = ("name", "kind", "growth")
 #: The uncertain fields of each benefit kind, with their units.
 BENEFIT_INPUTS = MappingProxyType({
@@ -83,7 +88,7 @@ def _costs(draft: dict[str, Any], currency: str, previews: Previews) -> list[dic
                "checkbox. Amounts: a fixed number (Likely only) or low / likely / high.")
     items = draft.get("costs", [])
     costs, _ = item_table("costs", items, COST_FIELDS, _cost_columns(currency),
-                          uncertain=COST_UNCERTAIN, whole=("start_month",))
+                          uncertain=COST_UNCERTAIN, whole=("start_month",), order=COST_ORDER)
     table_problems("costs", costs)
     for cost in costs:
         if cost.get("name") and cost.get("amount") is not None:

@@ -23,14 +23,16 @@ from costmodel.dashboard.widgets import (
     plain,
     result_strip,
     show_problems,
+    swatch,
 )
 from costmodel.scenario import MAX_HORIZON_MONTHS
 from costmodel.verdict import cards, money, percent
 
+#: The columns of each table (a note in the file is kept as it is).
 LOAN_FIELDS = ("name", "principal", "annual_rate", "term_months", "start_month",
-               "grace_months", "fee", "note")
-GRANT_FIELDS = ("name", "amount", "month", "probability", "clawback", "note")
-LEASE_FIELDS = ("name", "items", "annual_rate", "term_months", "note")
+               "grace_months", "fee")
+GRANT_FIELDS = ("name", "amount", "month", "probability", "clawback")
+LEASE_FIELDS = ("name", "items", "annual_rate", "term_months")
 #: Budget policies, as the selector words them.
 POLICIES = MappingProxyType({"flag": "flag — report the years over the cap",
                              "defer": "defer — move phases until they fit"})
@@ -59,29 +61,25 @@ def _finance(draft: dict[str, Any]) -> dict[str, Any]:
     return candidate
 
 
-def _money_column(label: str, help_key: str, **kwargs: Any) -> Any:
+# Column widths [px] chosen so each table fits the page at 1400 px without scrolling.
+def _money_column(label: str, help_key: str, width: int = 120) -> Any:
     return st.column_config.NumberColumn(label, help=help_for(help_key), format="localized",
-                                         min_value=0.0, **kwargs)
+                                         min_value=0.0, width=width)
 
 
-def _number_column(label: str, help_key: str, **kwargs: Any) -> Any:
+def _number_column(label: str, help_key: str, width: int = 110, **kwargs: Any) -> Any:
     return st.column_config.NumberColumn(label, help=help_for(help_key), format="%g",
-                                         **kwargs)
+                                         width=width, **kwargs)
 
 
-def _month_column(label: str, help_key: str, **kwargs: Any) -> Any:
+def _month_column(label: str, help_key: str, width: int = 120, **kwargs: Any) -> Any:
     return st.column_config.NumberColumn(label, help=help_for(help_key), format="%d",
-                                         step=1, **kwargs)
+                                         step=1, width=width, **kwargs)
 
 
 def _name_column(label: str, help_key: str) -> Any:
-    return st.column_config.TextColumn(label, help=help_for(help_key), width="medium",
+    return st.column_config.TextColumn(label, help=help_for(help_key), width=200,
                                        max_chars=120)
-
-
-def _note_column() -> Any:
-    return st.column_config.TextColumn("Note", help=help_for("funding.notes"),
-                                       max_chars=500)
 
 
 def _loans(funding: dict[str, Any], currency: str) -> list[dict[str, Any]]:
@@ -90,7 +88,7 @@ def _loans(funding: dict[str, Any], currency: str) -> list[dict[str, Any]]:
     loans, _ = item_table("funding.loans", items, LOAN_FIELDS, {
         "name": _name_column("Loan", "funding.loans.name"),
         "principal": _money_column(f"Principal [{currency}]", "funding.loans.principal"),
-        "annual_rate": _number_column("Rate [/yr]", "funding.loans.annual_rate",
+        "annual_rate": _number_column("Rate [/yr]", "funding.loans.annual_rate", width=90,
                                       min_value=0.0, step=0.005),
         "term_months": _month_column("Term [months]", "funding.loans.term_months",
                                      min_value=1),
@@ -98,8 +96,7 @@ def _loans(funding: dict[str, Any], currency: str) -> list[dict[str, Any]]:
                                      min_value=0),
         "grace_months": _month_column("Grace [months]", "funding.loans.grace_months",
                                       min_value=0),
-        "fee": _money_column(f"Fee [{currency}]", "funding.loans.fee"),
-        "note": _note_column(),
+        "fee": _money_column(f"Fee [{currency}]", "funding.loans.fee", width=100),
     }, whole=("term_months", "start_month", "grace_months"),
         numeric=("principal", "annual_rate", "term_months", "start_month", "grace_months",
                  "fee"))
@@ -115,10 +112,9 @@ def _grants(funding: dict[str, Any], currency: str) -> list[dict[str, Any]]:
         "amount": _money_column(f"Amount [{currency}]", "funding.grants.amount"),
         "month": _month_column("Paid in month", "funding.grants.month", min_value=0),
         "probability": _number_column("Chance awarded [0-1]", "funding.grants.probability",
-                                      min_value=0.0, max_value=1.0, step=0.05),
-        "clawback": _number_column("Clawback [0-1]", "funding.grants.clawback",
+                                      width=160, min_value=0.0, max_value=1.0, step=0.05),
+        "clawback": _number_column("Clawback [0-1]", "funding.grants.clawback", width=130,
                                    min_value=0.0, max_value=1.0, step=0.05),
-        "note": _note_column(),
     }, whole=("month",), numeric=("amount", "month", "probability", "clawback"))
     table_problems("funding.grants", grants)
     return grants
@@ -139,12 +135,11 @@ def _leases(draft: dict[str, Any], funding: dict[str, Any]) -> list[dict[str, An
         "name": _name_column("Payment plan", "funding.leases.name"),
         "items": st.column_config.MultiselectColumn(
             "Finances (one-time cost lines)", options=_one_time_costs(draft, items),
-            help=help_for("funding.leases.items"), width="large"),
+            help=help_for("funding.leases.items"), width=380),
         "annual_rate": _number_column("Rate [/yr]", "funding.leases.annual_rate",
                                       min_value=0.0, step=0.005),
         "term_months": _month_column("Instalments [months]", "funding.leases.term_months",
                                      min_value=1),
-        "note": _note_column(),
     }, whole=("term_months",), numeric=("annual_rate", "term_months"))
     table_problems("funding.leases", leases)
     return leases
@@ -164,7 +159,7 @@ def _budget(funding: dict[str, Any], currency: str) -> dict[str, Any] | None:
     with columns[0]:
         budget["yearly_cap"] = st.number_input(
             f"Cap [{currency} per fiscal year]", min_value=0.0,
-            step=5_000.0, value=float(budget["yearly_cap"]),
+            step=5_000.0, value=float(budget["yearly_cap"]), format="%.0f",
             key=field_key("funding.budget.yearly_cap"),
             help=help_for("funding.budget.yearly_cap"))
         show_problems("funding.budget.yearly_cap")
@@ -198,7 +193,7 @@ def _funding(draft: dict[str, Any]) -> dict[str, Any]:
     funding = dict(draft.get("funding") or {})
     st.subheader("Funding")
     funding["cash_on_hand"] = st.number_input(
-        f"Cash on hand [{currency}]", min_value=0.0, step=1_000.0,
+        f"Cash on hand [{currency}]", min_value=0.0, step=1_000.0, format="%.0f",
         value=float(funding.get("cash_on_hand", 0.0)), key=field_key("funding.cash_on_hand"),
         help=help_for("funding.cash_on_hand"))
     show_problems("funding.cash_on_hand")
@@ -219,11 +214,12 @@ def _funding(draft: dict[str, Any]) -> dict[str, Any]:
 def _scenario_text(draft: dict[str, Any], candidate: dict[str, Any]) -> None:
     with st.expander("Scenario name and description"):
         candidate["name"] = st.text_input("Scenario name", value=draft["name"], max_chars=120,
-                                          key=field_key("name"))
+                                          key=field_key("name"),
+                                          help=help_for("name"))
         show_problems("name")
         candidate["description"] = st.text_area(
             "Description", value=draft.get("description", ""), max_chars=4000,
-            key=field_key("description"))
+            key=field_key("description"), help=help_for("description"))
         show_problems("description")
 
 
@@ -231,10 +227,10 @@ def _business(results) -> None:
     """The business view per strategy: after financing, against the budget."""
     currency = results.scenario.currency
     columns = st.columns(len(results.strategies))
-    for column, strategy in zip(columns, results.strategies, strict=True):
+    for index, (column, strategy) in enumerate(zip(columns, results.strategies, strict=True)):
         f = strategy.summary.funding
         with column.container(border=True):
-            st.markdown(f"**{plain(strategy.name)}**")
+            st.markdown(f"**{swatch(index)} {plain(strategy.name)}**")
             top = st.columns(2)
             top[0].metric("Business NPV", money(f.business_npv.mean, currency),
                           help="NPV of the project's flows plus loans, grants and payment "
@@ -281,6 +277,8 @@ def render() -> None:
     _business(results)
     st.caption("How loans, grants and payment plans enter the figures: docs/methodology.md, "
                "'Funding and budget'.")
+    st.caption("The chart shows the project's own cash, before loans, grants and payment "
+               "plans; the peak cash need above is after them.")
     chart(charts.cash_fan(results), "funding_budget.cash_fan")
 
 

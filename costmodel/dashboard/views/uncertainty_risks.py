@@ -64,23 +64,21 @@ def _in_panel(path: str) -> bool:
 def _risks(draft: dict[str, Any], previews: Previews) -> list[dict[str, Any]]:
     items = draft.get("risks", [])
     risks, ids = item_table("risks", items, RISK_FIELDS, {
-        "name": st.column_config.TextColumn("Risk event", width="large", max_chars=120,
-                                            help="A short, unique name for the event."),
+        "name": st.column_config.TextColumn("Risk event", width=260, max_chars=120,
+                                            help=help_for("risks.name")),
         "kind": st.column_config.SelectboxColumn(
-            "Kind", options=list(RISK_KINDS), help="cost: money per occurrence; "
-            "benefit_loss: part of the benefit lost for a while; abandonment: the project "
-            "stops."),
+            "Kind", options=list(RISK_KINDS), help=help_for("risks.kind")),
         "probability_per_year": st.column_config.NumberColumn(
             "Chance per year", min_value=0.0, max_value=1.0, format="%g",
             help=help_for("risks.probability_per_year")),
         "category": st.column_config.SelectboxColumn(
             "Cost category", options=list(COST_CATEGORIES),
-            help="Where a cost event is reported (cost events only)."),
+            help=help_for("risks.category")),
         "scales_with_deployment": st.column_config.CheckboxColumn(
-            "Scales with deployment", help="Cost events: fewer units live, fewer chances."),
+            "Scales with units live", help=help_for("risks.scales_with_deployment")),
         "wind_down_months": st.column_config.NumberColumn(
             "Wind-down [months]", min_value=0, format="%g",
-            help="Abandonment: months the costs run on after the benefits stop."),
+            help=help_for("risks.wind_down_months")),
     })
     for position, risk in enumerate(risks):
         inputs = RISK_INPUTS.get(risk.get("kind", ""), ())
@@ -102,11 +100,10 @@ def _correlations(draft: dict[str, Any]) -> list[dict[str, Any]]:
     items = [{"first": c["between"][0], "second": c["between"][1], "rank": c["rank"]}
              for c in draft.get("correlations", [])]
     rows, _ = item_table("correlations", items, ("first", "second", "rank"), {
-        "first": st.column_config.SelectboxColumn("Input", options=labels, width="large",
-                                                  help="An uncertain input (a value given "
-                                                       "as a distribution)."),
-        "second": st.column_config.SelectboxColumn("moves with", options=labels,
-                                                   width="large"),
+        "first": st.column_config.SelectboxColumn("Input", options=labels, width=340,
+                                                  help=help_for("correlations.first")),
+        "second": st.column_config.SelectboxColumn("Moves with", options=labels, width=340,
+                                                   help=help_for("correlations.second")),
         "rank": st.column_config.NumberColumn("Rank correlation", min_value=-0.99,
                                               max_value=0.99, format="%g",
                                               help=help_for("correlations.rank"))})
