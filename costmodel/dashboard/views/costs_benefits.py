@@ -52,26 +52,35 @@ def _number(label: str, help_key: str, **kwargs: Any) -> Any:
                                          **kwargs)
 
 
-def _form(label: str, help_key: str) -> Any:
+def _money(label: str, help_key: str) -> Any:
+    """An amount: thousands separators, as many decimals as it has (0.02 per token)."""
+    return st.column_config.NumberColumn(label, help=help_for(help_key), format="localized",
+                                         width=95)
+
+
+def _form(label: str, help_key: str, **kwargs: Any) -> Any:
     return st.column_config.SelectboxColumn(label, options=FORM_OPTIONS,
-                                            help=help_for(help_key))
+                                            help=help_for(help_key), **kwargs)
 
 
 def _cost_columns(currency: str) -> dict[str, Any]:
     return {
+        # widths [px]: what a cost is and its amount fit the page at 1400 px
         "name": st.column_config.TextColumn("Cost line", help=help_for("costs.name"),
-                                            width="medium", max_chars=120),
+                                            width=180, max_chars=120),
         "category": st.column_config.SelectboxColumn(
-            "Category", options=list(COST_CATEGORIES), help=help_for("costs.category")),
+            "Category", options=list(COST_CATEGORIES), help=help_for("costs.category"),
+            width=135),
         "kind": st.column_config.SelectboxColumn(
-            "Kind", options=["one_time", "monthly", "yearly"], help=help_for("costs.kind")),
+            "Kind", options=["one_time", "monthly", "yearly"], help=help_for("costs.kind"),
+            width=80),
         "basis": st.column_config.SelectboxColumn(
             "Basis", options=["fixed", "per_unit", "per_user", "per_usage"],
-            help=help_for("costs.basis")),
-        "amount_form": _form("Amount form", "costs.amount"),
-        "amount_low": _number(f"Low [{currency}]", "costs.amount"),
-        "amount_likely": _number(f"Likely [{currency}]", "costs.amount"),
-        "amount_high": _number(f"High [{currency}]", "costs.amount"),
+            help=help_for("costs.basis"), width=85),
+        "amount_form": _form("Amount form", "costs.amount", width=105),
+        "amount_low": _money(f"Low [{currency}]", "costs.amount"),
+        "amount_likely": _money(f"Likely [{currency}]", "costs.amount"),
+        "amount_high": _money(f"High [{currency}]", "costs.amount"),
         "escalation": _number("Escalation [/yr]", "costs.escalation", min_value=-0.5,
                               max_value=1.0),
         "usage_form": _form("Usage form", "costs.usage"),

@@ -92,7 +92,7 @@ def _loans(funding: dict[str, Any], currency: str) -> list[dict[str, Any]]:
                                       min_value=0.0, step=0.005),
         "term_months": _month_column("Term [months]", "funding.loans.term_months",
                                      min_value=1),
-        "start_month": _month_column("Drawn in month", "funding.loans.start_month",
+        "start_month": _month_column("Drawn in month", "funding.loans.start_month", width=130,
                                      min_value=0),
         "grace_months": _month_column("Grace [months]", "funding.loans.grace_months",
                                       min_value=0),
@@ -135,7 +135,7 @@ def _leases(draft: dict[str, Any], funding: dict[str, Any]) -> list[dict[str, An
         "name": _name_column("Payment plan", "funding.leases.name"),
         "items": st.column_config.MultiselectColumn(
             "Finances (one-time cost lines)", options=_one_time_costs(draft, items),
-            help=help_for("funding.leases.items"), width=380),
+            help=help_for("funding.leases.items"), width=330),
         "annual_rate": _number_column("Rate [/yr]", "funding.leases.annual_rate",
                                       min_value=0.0, step=0.005),
         "term_months": _month_column("Instalments [months]", "funding.leases.term_months",

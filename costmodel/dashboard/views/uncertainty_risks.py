@@ -64,21 +64,22 @@ def _in_panel(path: str) -> bool:
 def _risks(draft: dict[str, Any], previews: Previews) -> list[dict[str, Any]]:
     items = draft.get("risks", [])
     risks, ids = item_table("risks", items, RISK_FIELDS, {
-        "name": st.column_config.TextColumn("Risk event", width=260, max_chars=120,
+        "name": st.column_config.TextColumn("Risk event", width=230, max_chars=120,
                                             help=help_for("risks.name")),
         "kind": st.column_config.SelectboxColumn(
-            "Kind", options=list(RISK_KINDS), help=help_for("risks.kind")),
+            "Kind", options=list(RISK_KINDS), help=help_for("risks.kind"), width=100),
         "probability_per_year": st.column_config.NumberColumn(
-            "Chance per year", min_value=0.0, max_value=1.0, format="%g",
+            "Chance per year", min_value=0.0, max_value=1.0, format="%g", width=115,
             help=help_for("risks.probability_per_year")),
         "category": st.column_config.SelectboxColumn(
             "Cost category", options=list(COST_CATEGORIES),
-            help=help_for("risks.category")),
+            help=help_for("risks.category"), width=125),
         "scales_with_deployment": st.column_config.CheckboxColumn(
-            "Scales with units live", help=help_for("risks.scales_with_deployment")),
+            "Scales with units live", help=help_for("risks.scales_with_deployment"),
+            width=155),
         "wind_down_months": st.column_config.NumberColumn(
             "Wind-down [months]", min_value=0, format="%g",
-            help=help_for("risks.wind_down_months")),
+            help=help_for("risks.wind_down_months"), width=130),
     })
     for position, risk in enumerate(risks):
         inputs = RISK_INPUTS.get(risk.get("kind", ""), ())
