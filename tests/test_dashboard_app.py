@@ -179,3 +179,57 @@ def test_the_shipped_streamlit_config_and_costmodel_app_agree_and_are_safe():
     for index, name in enumerate(settings.MARKDOWN_COLOURS):
         if name != "red" and settings.MARKDOWN_COLOURS.index(name) == index:
             assert config["theme"][f"{name}TextColor"] == PALETTE[index]
+
+
+#: Text a user might type, with HTML and markdown in it.
+_HOSTILE = "<img src=x onerror=alert(1)> [site](https://example.com) **loud**"
+
+
+def _shown_text(app) -> list[str]:
+    """Every piece of text the page sends as markdown: bodies, labels, captions,
+    alerts, expander and tab labels, and the charts' text."""
+    texts = []
+    for kind in ("markdown", "caption", "info", "error", "warning", "success", "title",
+                 "subheader", "header"):
+        for element in app.get(kind):
+            assert not getattr(element.proto, "allow_html", False), kind  # never raw HTML
+            texts.append(element.value)
+    texts += [m.label for m in app.metric]
+    texts += [e.label for e in app.get("expandable")]
+    texts += [t.label for t in app.get("tab")]
+    return texts
+
+
+def test_text_a_user_typed_is_never_rendered_as_html_or_markdown(tmp_path, monkeypatch):
+    from costmodel.dashboard.main import PAGE_LIST
+    from costmodel.store import load_scenario
+
+    data = load_scenario("scenarios/customer_service_assistant.toml").to_data()
+    data["name"] = f"Plan {_HOSTILE}"
+    data["description"] = f"About {_HOSTILE}"
+    renamed = {}
+    for group, prefix in (("costs", "Seat"), ("benefits", "Tickets"), ("strategies", "All"),
+                          ("risks", "Incident")):
+        renamed[data[group][0]["name"]] = data[group][0]["name"] = f"{prefix} {_HOSTILE}"
+    for correlation in data["correlations"]:  # they name inputs by item and strategy
+        correlation["between"] = [
+            next((new + label[len(old):] for old, new in renamed.items()
+                  if label.startswith(old + ":")), label) for label in correlation["between"]]
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(data))
+    monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", str(path)])
+    app = new_session().run()
+    seen = 0
+    for name, _, _ in PAGE_LIST:
+        app.switch_page(f"views/{name}").run()
+        assert not app.exception, name
+        for text in _shown_text(app):  # markdown: escaped (\<img, \[site\], \*\*)
+            if "img src=x" in text:
+                seen += 1
+                assert "<img" not in text.replace("\\<img", ""), (name, text)
+                assert "[site](" not in text.replace("\\[site\\](", ""), (name, text)
+                assert "**loud**" not in text, (name, text)
+        for chart in app.get("plotly_chart"):  # plotly renders a few HTML tags: entities
+            seen += "img src=x" in chart.proto.spec
+            assert "<img" not in chart.proto.spec, name
+    assert seen >= 10, [e.value for e in app.sidebar.error]  # the names reached the pages

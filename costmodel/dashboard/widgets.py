@@ -198,7 +198,7 @@ def result_strip(results: Results, baseline: Results) -> None:
     for k, strategy in enumerate(results.strategies):
         change = changes.get(strategy.name, 0.0)
         columns[k].metric(
-            f"Expected NPV — {strategy.name}", money(strategy.summary.npv.mean, currency),
+            f"Expected NPV — {plain(strategy.name)}", money(strategy.summary.npv.mean, currency),
             delta=(money(change, currency, compact=True, signed=True) + " vs saved"
                    if abs(change) >= 0.5 else None),
             border=True, help="Mean net present value over the trials, after your applied "

@@ -18,6 +18,7 @@ from costmodel.dashboard.widgets import (
     chart,
     field_key,
     page_header,
+    plain,
     result_strip,
     show_preview,
     uncertain_input,
@@ -108,7 +109,8 @@ def _costs(draft: dict[str, Any], currency: str, previews: Previews) -> list[dic
 def _benefit_details(benefit: dict[str, Any], position: int, row_id: str,
                      previews: Previews) -> None:
     inputs = BENEFIT_INPUTS.get(benefit.get("kind", ""), ())
-    with st.expander(f"{benefit.get('name') or '(new benefit)'} — {benefit.get('kind')}",
+    with st.expander(f"{plain(benefit.get('name') or '(new benefit)')} — "
+                     f"{plain(str(benefit.get('kind')))}",
                      expanded=False):
         for name, label, unit in inputs:
             path = f"benefits[{position}].{name}"
@@ -153,7 +155,7 @@ def render() -> None:
     results, baseline = compute.draft_results(), compute.saved_results()
     result_strip(results, baseline)
     names = list(results.names)
-    chosen = st.segmented_control("Strategy", names, default=names[0],
+    chosen = st.segmented_control("Strategy", names, default=names[0], format_func=plain,
                                   key="costs_benefits.strategy") or names[0]
     chart(charts.monthly_flows(results, chosen), "costs_benefits.flows")
 

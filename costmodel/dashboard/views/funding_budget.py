@@ -254,7 +254,8 @@ def _cash_need(results) -> None:
     currency = results.scenario.currency
     columns = st.columns(len(results.strategies))
     for column, card in zip(columns, cards(results), strict=True):
-        column.metric(f"Peak cash need — {card.strategy}", money(card.peak_cash_mean, currency),
+        column.metric(f"Peak cash need — {plain(card.strategy)}",
+                      money(card.peak_cash_mean, currency),
                       border=True, help="The deepest point of the business's cumulative cash "
                                         "after financing, mean over trials: what it must be "
                                         "able to fund [currency].")

@@ -85,7 +85,7 @@ def _risks(draft: dict[str, Any], previews: Previews) -> list[dict[str, Any]]:
         inputs = RISK_INPUTS.get(risk.get("kind", ""), ())
         if not inputs:
             continue
-        with st.expander(f"{risk.get('name') or '(new risk)'} — impact"):
+        with st.expander(f"{plain(risk.get('name') or '(new risk)')} — impact"):
             for name, label, unit in inputs:
                 risk[name] = uncertain_input(
                     label, risk.get(name), path=f"risks[{position}].{name}", unit=unit,
