@@ -233,3 +233,21 @@ def test_text_a_user_typed_is_never_rendered_as_html_or_markdown(tmp_path, monke
             seen += "img src=x" in chart.proto.spec
             assert "<img" not in chart.proto.spec, name
     assert seen >= 10, [e.value for e in app.sidebar.error]  # the names reached the pages
+
+
+def test_runs_are_cached_on_the_canonical_scenario_across_sessions(monkeypatch):
+    runs = []
+    real = compute.simulate
+
+    def counting(scenario, **kwargs):
+        runs.append(scenario.canonical_json())
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(compute, "simulate", counting)
+    first = new_session().run()
+    second = new_session().run()  # the same file and settings: served from the cache
+    assert not first.exception and not second.exception
+    assert len(runs) == 1
+    assert expected_npv(first) == expected_npv(second)
+    _raise_licence(second, 50.0)  # a new scenario: one more run (draft), baseline cached
+    assert len(runs) == 2 and runs[0] != runs[1]
