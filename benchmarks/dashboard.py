@@ -7,9 +7,12 @@ each to a value not run before. Each change is timed from the click on *Apply ch
 to the end of the run with the new figures shown and every chart drawn again; the
 median, P95 and maximum are printed (the target is P95 <= 1 s).
 
-``--screenshot PATH`` saves a screenshot of the Overview page first (1400 px wide).
+``--screenshot PATH`` saves a screenshot of the Overview page first (1400 px wide);
+``--pages FOLDER`` one of every page (1400 px wide, tall enough for the whole page), to
+look at the layout.
 
-Usage: ``python benchmarks/dashboard.py [--changes 20] [--screenshot docs/dashboard.png]``
+Usage: ``python benchmarks/dashboard.py [--changes 20] [--screenshot docs/dashboard.png]
+[--pages FOLDER]``
 """
 
 from __future__ import annotations
@@ -43,7 +46,30 @@ def _frames(page) -> None:
                   "requestAnimationFrame(r)))")
 
 
-def measure(changes: int, screenshot: Path | None) -> list[float]:
+def page_shots(page, folder: Path, height: int = 4200) -> None:
+    """Open every page of the menu and save ``<n>_<page>.png`` in ``folder``."""
+    from costmodel.dashboard.main import PAGE_LIST
+
+    folder.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1400, "height": height})
+    for k, (name, title, _) in enumerate(PAGE_LIST):
+        page.get_by_role("link", name=title).click()
+        page.wait_for_timeout(300)  # the run starts
+        page.wait_for_selector(IDLE, timeout=60_000)
+        if page.locator(".js-plotly-plot").count():
+            page.locator(CHART).last.wait_for(timeout=30_000)
+        _frames(page)
+        page.wait_for_timeout(800)  # plotly's transitions settle
+        path = folder / f"{k}_{Path(name).stem}.png"
+        page.screenshot(path=str(path))
+        print(f"page: {path}")
+    page.set_viewport_size(size)
+    page.get_by_role("link", name=PAGE_LIST[0][1]).click()
+    page.wait_for_selector(IDLE)
+
+
+def measure(changes: int, screenshot: Path | None, pages: Path | None = None) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     timings = []
@@ -61,6 +87,8 @@ def measure(changes: int, screenshot: Path | None) -> list[float]:
                     page.wait_for_timeout(500)  # plotly's transitions settle
                     page.screenshot(path=str(screenshot))
                     print(f"screenshot: {screenshot}")
+                if pages is not None:
+                    page_shots(page, pages)
                 if changes:
                     page.get_by_role("link", name="Adoption and rollout").click()
                     page.wait_for_selector(IDLE)
@@ -89,11 +117,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--screenshot", type=Path, default=None)
+    parser.add_argument("--pages", type=Path, default=None,
+                        help="save a screenshot of every page in this folder")
     parser.add_argument("--json", action="store_true", help="print the timings as JSON")
     args = parser.parse_args()
     if not CHROMIUM.exists():
         raise SystemExit(f"needs {CHROMIUM}: apt-get install -y chromium")
-    timings = measure(args.changes, args.screenshot)
+    timings = measure(args.changes, args.screenshot, args.pages)
     if not timings:
         return
     ordered = sorted(timings)

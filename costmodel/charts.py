@@ -313,10 +313,14 @@ def monthly_flows(results: Results, strategy_name: str) -> go.Figure:
     figure.update_layout(barmode="relative", bargap=0.15)
     figure.update_xaxes(**_months_axis(len(month)))
     figure.update_yaxes(title=f"mean cash flow [{currency}/month]", **_money_axis(currency))
-    return house_style(figure, title=f"Where the money goes and comes from: {strategy_name}",
-                       subtitle="Mean over trials per month: costs by category below zero, "
-                                "benefits by item above",
-                       source=source_note(results), height=440)
+    house_style(figure, title=f"Where the money goes and comes from: {strategy_name}",
+                subtitle="Mean over trials per month: costs by category below zero, "
+                         "benefits by item above",
+                source=source_note(results), height=520)
+    # a dozen series: the legend as a column at the right, clear of the title
+    figure.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0,
+                                 "yanchor": "top"}, margin={"r": 220, "t": 72})
+    return figure
 
 
 # --- inputs --------------------------------------------------------------------------

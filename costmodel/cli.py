@@ -252,7 +252,8 @@ def _sensitivity(args) -> int:
 
 def app_command(path: str | None, port: int) -> list[str]:
     """The ``streamlit run`` command line of the dashboard: bound to 127.0.0.1, usage
-    statistics off, XSRF protection on, uploads limited to 1 MB.
+    statistics off, XSRF protection on, uploads limited to 1 MB, no error details; the
+    theme's colours match the charts (:mod:`costmodel.dashboard.settings`).
 
     Examples
     --------
@@ -262,11 +263,11 @@ def app_command(path: str | None, port: int) -> list[str]:
     """
     from pathlib import Path
 
+    from .dashboard.settings import command_line
+
     entry = Path(__file__).parent / "dashboard" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(entry),
-               "--server.address", "127.0.0.1", "--server.port", str(port),
-               "--browser.gatherUsageStats", "false", "--server.enableXsrfProtection", "true",
-               "--server.maxUploadSize", "1"]
+               "--server.port", str(port), *command_line()]
     if path is not None:
         command += ["--", "--scenario", path]
     return command

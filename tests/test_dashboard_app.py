@@ -129,3 +129,125 @@ def test_costmodel_app_binds_to_localhost_with_usage_statistics_off():
 def test_costmodel_app_refuses_a_missing_file(capsys):
     assert main(["app", "no/such/file.toml"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_no_dashboard_module_holds_mutable_state_at_module_level():
+    """A module-level dict, list or set in a Streamlit app is shared by every session;
+    constants are tuples, strings or read-only mappings."""
+    import ast
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    import costmodel.dashboard as package
+
+    found, checked = [], 0
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        tree = ast.parse(Path(module.__file__).read_text())
+        names = [target.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+                 for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                 if isinstance(target, ast.Name) and not target.id.startswith("__")]
+        checked += len(names)
+        found += [f"{info.name}.{name}" for name in names
+                  if isinstance(getattr(module, name), dict | list | set | bytearray)]
+    assert checked > 20 and not found, found
+
+
+def test_the_shipped_streamlit_config_and_costmodel_app_agree_and_are_safe():
+    import tomllib
+    from pathlib import Path
+
+    from costmodel.charts import PALETTE
+    from costmodel.dashboard import settings
+
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml")
+                           .read_text())
+    wanted = {**settings.SERVER_OPTIONS, **settings.THEME_OPTIONS}
+    for option, value in wanted.items():
+        section, key = option.split(".")
+        assert str(config[section][key]).lower() == value.lower(), option
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["maxUploadSize"] <= 5
+    assert config["client"]["showErrorDetails"] == "none"
+    command = app_command(None, 8600)
+    for option, value in wanted.items():
+        assert command[command.index(f"--{option}") + 1] == value
+    # a strategy's swatch colour is its chart colour
+    assert settings.PALETTE == PALETTE
+    for index, name in enumerate(settings.MARKDOWN_COLOURS):
+        if name != "red" and settings.MARKDOWN_COLOURS.index(name) == index:
+            assert config["theme"][f"{name}TextColor"] == PALETTE[index]
+
+
+#: Text a user might type, with HTML and markdown in it.
+_HOSTILE = "<img src=x onerror=alert(1)> [site](https://example.com) **loud**"
+
+
+def _shown_text(app) -> list[str]:
+    """Every piece of text the page sends as markdown: bodies, labels, captions,
+    alerts, expander and tab labels, and the charts' text."""
+    texts = []
+    for kind in ("markdown", "caption", "info", "error", "warning", "success", "title",
+                 "subheader", "header"):
+        for element in app.get(kind):
+            assert not getattr(element.proto, "allow_html", False), kind  # never raw HTML
+            texts.append(element.value)
+    texts += [m.label for m in app.metric]
+    texts += [e.label for e in app.get("expandable")]
+    texts += [t.label for t in app.get("tab")]
+    return texts
+
+
+def test_text_a_user_typed_is_never_rendered_as_html_or_markdown(tmp_path, monkeypatch):
+    from costmodel.dashboard.main import PAGE_LIST
+    from costmodel.store import load_scenario
+
+    data = load_scenario("scenarios/customer_service_assistant.toml").to_data()
+    data["name"] = f"Plan {_HOSTILE}"
+    data["description"] = f"About {_HOSTILE}"
+    renamed = {}
+    for group, prefix in (("costs", "Seat"), ("benefits", "Tickets"), ("strategies", "All"),
+                          ("risks", "Incident")):
+        renamed[data[group][0]["name"]] = data[group][0]["name"] = f"{prefix} {_HOSTILE}"
+    for correlation in data["correlations"]:  # they name inputs by item and strategy
+        correlation["between"] = [
+            next((new + label[len(old):] for old, new in renamed.items()
+                  if label.startswith(old + ":")), label) for label in correlation["between"]]
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(data))
+    monkeypatch.setattr(sys, "argv", ["app.py", "--scenario", str(path)])
+    app = new_session().run()
+    seen = 0
+    for name, _, _ in PAGE_LIST:
+        app.switch_page(f"views/{name}").run()
+        assert not app.exception, name
+        for text in _shown_text(app):  # markdown: escaped (\<img, \[site\], \*\*)
+            if "img src=x" in text:
+                seen += 1
+                assert "<img" not in text.replace("\\<img", ""), (name, text)
+                assert "[site](" not in text.replace("\\[site\\](", ""), (name, text)
+                assert "**loud**" not in text, (name, text)
+        for chart in app.get("plotly_chart"):  # plotly renders a few HTML tags: entities
+            seen += "img src=x" in chart.proto.spec
+            assert "<img" not in chart.proto.spec, name
+    assert seen >= 10, [e.value for e in app.sidebar.error]  # the names reached the pages
+
+
+def test_runs_are_cached_on_the_canonical_scenario_across_sessions(monkeypatch):
+    runs = []
+    real = compute.simulate
+
+    def counting(scenario, **kwargs):
+        runs.append(scenario.canonical_json())
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(compute, "simulate", counting)
+    first = new_session().run()
+    second = new_session().run()  # the same file and settings: served from the cache
+    assert not first.exception and not second.exception
+    assert len(runs) == 1
+    assert expected_npv(first) == expected_npv(second)
+    _raise_licence(second, 50.0)  # a new scenario: one more run (draft), baseline cached
+    assert len(runs) == 2 and runs[0] != runs[1]

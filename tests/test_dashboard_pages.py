@@ -184,3 +184,29 @@ def test_risks_a_longer_slip_lowers_the_npv_of_that_strategy():
         app.number_input(key=editor_key("strategies[0].slip.months", part)).set_value(value)
     after = expected_npv(_apply(app, "uncertainty_risks"))
     assert after["All at once"] < before["All at once"]
+
+
+def _is_part(key: str) -> bool:
+    """An uncertain value's numbers (its form selector carries the field's help) or the
+    distribution preview: parts of a field, not fields."""
+    return ".preview." in key or key.rsplit(".", 1)[-1] in ("value", "low", "likely", "high")
+
+
+@pytest.mark.parametrize("page", ["costs_benefits", "adoption_rollout", "funding_budget",
+                                  "uncertainty_risks"])
+def test_every_field_says_what_it_means_its_unit_and_its_challenge(page):
+    import json
+
+    app = _open(page)
+    fields = [w for kind in ("number_input", "text_input", "text_area", "selectbox",
+                             "checkbox", "toggle")
+              for w in app.get(kind)
+              if str(w.key).startswith("edit.") and not _is_part(str(w.key))]
+    assert fields or app.data_editor
+    for widget in fields:
+        assert "Unit:" in widget.help and "Challenge:" in widget.help, widget.key
+    for table in app.data_editor:
+        for name, column in json.loads(table.proto.columns).items():
+            if not column.get("hidden"):
+                assert "Unit:" in column.get("help", "") and "Challenge:" in column.get(
+                    "help", ""), name

@@ -9,23 +9,30 @@ from typing import Any
 import streamlit as st
 
 from . import state
-from .tables import ROW, UncertainColumns, from_frame, to_frame
+from .tables import ROW, UncertainColumns, clean_cell, from_frame, to_frame
 from .widgets import plain, table_key
 
 
 def item_table(group: str, items: list[dict[str, Any]], fields: Sequence[str],
                column_config: dict[str, Any], *,
                uncertain: Sequence[UncertainColumns] = (),
-               whole: Sequence[str] = ()) -> tuple[list[dict[str, Any]], list[str]]:
+               whole: Sequence[str] = (),
+               numeric: Sequence[str] = (),
+               order: Sequence[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """An editable table of ``items`` (add and delete rows). Returns the edited items and
-    a stable id per row (``r<position in the draft>`` or ``new<k>``) for widget keys."""
+    a stable id per row (``r<position in the draft>`` or ``new<k>``) for widget keys.
+
+    Columns in ``numeric`` hold numbers even when the table is empty or a cell is (so a
+    new row's cells are number cells); ``order`` lists the columns shown, left to right
+    (default: as the fields are given)."""
     frame = to_frame(items, fields, uncertain)
+    frame = frame.astype(dict.fromkeys((ROW, *numeric), "Float64"))  # nullable: empty cells
     edited = st.data_editor(frame, num_rows="dynamic", key=table_key(group),
                             column_config={ROW: None, **column_config}, hide_index=True,
-                            width="stretch")
+                            width="stretch", column_order=order)
     out = from_frame(edited, items, fields, uncertain, whole=whole)
-    ids = [f"r{int(row)}" if row == row else f"new{k}"  # NaN (a new row) != itself
-           for k, row in enumerate(edited[ROW].tolist())]
+    ids = [f"r{int(row)}" if row is not None else f"new{k}"  # a new row has no _row
+           for k, row in enumerate(map(clean_cell, edited[ROW].tolist()))]
     return out, ids
 
 

@@ -12,6 +12,9 @@ def _text(meaning: str, unit: str, challenge: str) -> str:
     return f"{meaning}\n\nUnit: {unit}.\n\nChallenge: {challenge}."
 
 
+#: The challenge every funding field belongs to.
+_BUDGET = "cost and budget constraints"
+
 _CATEGORIES = "; ".join(f"{name.replace('_', ' ')} → {challenge}"
                         for name, challenge in COST_CATEGORIES.items())
 
@@ -110,7 +113,30 @@ HELP = MappingProxyType({
     "gate.noise": _text("How imprecisely the pilot's ratio is measured (relative standard "
                         "deviation; 0 = exactly).", "fraction", "data quality and "
                         "accessibility"),
+    "gate.on": _text("Hold a go/no-go review after the pilot: the later phases go ahead "
+                     "only if the pilot's benefit/cost ratio reaches the threshold.",
+                     "on or off", "cost and budget constraints"),
+    "gate.on_fail": _text("keep_pilot: the pilot runs on when the gate fails; wind_down: it "
+                          "is stopped as well.", "keep_pilot or wind_down",
+                          "cost and budget constraints"),
     # uncertainty and risks
+    "risks.name": _text("A short, unique name for the event.", "text",
+                        "regulation and privacy (and every other challenge's risks)"),
+    "risks.kind": _text("cost: money per occurrence; benefit_loss: part of the benefit lost "
+                        "for a while; abandonment: the project stops.",
+                        "cost, benefit_loss or abandonment", "regulation and privacy"),
+    "risks.category": _text("The cost category a cost event is reported under (cost events "
+                            "only).", "one of the cost categories",
+                            "regulation and privacy"),
+    "risks.scales_with_deployment": _text("Cost events: the chance grows with the share of "
+                                          "units live (fewer units, fewer chances).",
+                                          "on or off", "regulation and privacy"),
+    "risks.wind_down_months": _text("Abandonment: months the costs run on after the "
+                                    "benefits stop.", "months", "cost and budget constraints"),
+    "correlations.first": _text("An uncertain input (a value given as a distribution).",
+                                "the input's label", "—"),
+    "correlations.second": _text("The input it moves together with.", "the input's label",
+                                 "—"),
     "slip.months": _text("Delay of the first go-live.", "months",
                          "integration with existing systems"),
     "slip.later_phases": _text("Share of that delay later go-lives also suffer (1: the "
@@ -129,6 +155,72 @@ HELP = MappingProxyType({
                            "cost and budget constraints"),
     "horizon_months": _text("How many months the model looks ahead (at most 120).",
                             "months", "cost and budget constraints"),
+    "name": _text("The scenario's name, shown on every page, chart and report.", "text",
+                  "—"),
+    "description": _text("What the scenario is about, for whoever reads it later.", "text",
+                         "—"),
+    "currency": _text("Three-letter code (USD, EUR, GBP) shown with every amount; amounts "
+                      "are not converted.", "ISO 4217 code", "—"),
+    # funding: the money that pays for the rollout (the business's view, not the project's)
+    "funding.cash_on_hand": _text("Cash set aside for the project at month 0; the lowest "
+                                  "cash balance and the months below zero count from it.",
+                                  "currency", _BUDGET),
+    "funding.loans.name": _text("A short, unique name for the loan.", "text", _BUDGET),
+    "funding.loans.principal": _text("Amount borrowed, received in the start month.",
+                                     "currency", _BUDGET),
+    "funding.loans.annual_rate": _text("Nominal yearly interest rate; a month's interest is "
+                                       "a twelfth of it on the balance owed.",
+                                       "fraction per year (0.075 = 7.5 %)", _BUDGET),
+    "funding.loans.term_months": _text("Months from the drawdown to the last payment, grace "
+                                       "included; a balance still owed at the horizon is "
+                                       "repaid in its last month.", "months", _BUDGET),
+    "funding.loans.start_month": _text("Month the money arrives.",
+                                       "month from project start (0 = first month)", _BUDGET),
+    "funding.loans.grace_months": _text("First months in which only interest is paid; "
+                                        "fewer than the term.", "months", _BUDGET),
+    "funding.loans.fee": _text("One-off arrangement fee, paid at the drawdown.", "currency",
+                               _BUDGET),
+    "funding.grants.name": _text("A short, unique name for the grant or subsidy.", "text",
+                                 _BUDGET),
+    "funding.grants.amount": _text("Amount received if the grant is awarded.", "currency",
+                                   _BUDGET),
+    "funding.grants.month": _text("Month the money is paid (only if the project has not "
+                                  "been abandoned by then).",
+                                  "month from project start (0 = first month)", _BUDGET),
+    "funding.grants.probability": _text("Chance the grant is awarded (1 = already "
+                                        "awarded); drawn per trial.", "fraction, 0-1",
+                                        _BUDGET),
+    "funding.grants.clawback": _text("Share repaid if the project is abandoned after the "
+                                     "money arrived (1 = all of it).", "fraction, 0-1",
+                                     _BUDGET + " (and regulation: the grant's terms)"),
+    "funding.leases.name": _text("A short, unique name for the payment plan or lease.",
+                                 "text", _BUDGET),
+    "funding.leases.items": _text("One-time cost lines the plan finances: each is paid in "
+                                  "equal monthly instalments from the month after it falls "
+                                  "due, instead of at once. A line belongs to one plan.",
+                                  "names of one-time cost lines", _BUDGET),
+    "funding.leases.annual_rate": _text("The plan's implicit yearly interest rate (0: the "
+                                        "cost is spread evenly).",
+                                        "fraction per year (0.06 = 6 %)", _BUDGET),
+    "funding.leases.term_months": _text("Number of monthly instalments.", "months", _BUDGET),
+    "funding.budget": _text("Hold each fiscal year's AI spending against a yearly cap and "
+                            "report the chance of breaking it.", "on or off", _BUDGET),
+    "funding.budget.yearly_cap": _text("The most the rollout may spend in one fiscal year. "
+                                       "Leased items count as their instalments; the "
+                                       "productivity dip and risk-event costs do not.",
+                                       "currency per fiscal year", _BUDGET),
+    "funding.budget.fiscal_year_start_month": _text(
+        "Month of the horizon at which fiscal years start; the months before it make a "
+        "short first fiscal year (0: fiscal years start with the project).",
+        "month index, 0-11", _BUDGET),
+    "funding.budget.savings_count": _text("On: a fiscal year's benefits are subtracted from "
+                                          "its spending before it is held against the cap "
+                                          "(a self-funding rollout). Off: the cap is on "
+                                          "spending alone.", "on or off", _BUDGET),
+    "funding.budget.policy": _text("flag: report the fiscal years over the cap. defer: move "
+                                   "a phase's go-live to the first month its costs fit the "
+                                   "budget (a self-funding rollout).", "flag or defer",
+                                   _BUDGET),
 })
 
 

@@ -14,6 +14,7 @@ import argparse
 import copy
 import sys
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -35,7 +36,8 @@ TRIALS = "run.trials"
 SAMPLER = "run.sampler"
 SEED = "run.seed"
 #: The sidebar widgets editing the run settings, each copied to its setting on change.
-SETTING_WIDGETS = {TRIALS: "sidebar.trials", SAMPLER: "sidebar.sampler", SEED: "sidebar.seed"}
+SETTING_WIDGETS = MappingProxyType({TRIALS: "sidebar.trials", SAMPLER: "sidebar.sampler",
+                                   SEED: "sidebar.seed"})
 CHOICE = "sidebar.scenario_file"
 #: The open file's fingerprint when it was read or last saved (``None``: not on disk).
 FINGERPRINT = "scenario.fingerprint"

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 ROW = "_row"
@@ -36,13 +37,22 @@ class UncertainColumns:
         return (f"{p}form", f"{p}low", f"{p}likely", f"{p}high")
 
 
-def _clean(value: Any) -> Any:
-    """A cell as plain Python: ``None`` for empty, ``float``/``int``/``str`` otherwise."""
+def clean_cell(value: Any) -> Any:
+    """A cell as plain Python: ``None`` for empty, ``float``/``int``/``str`` or a list of
+    them otherwise.
+
+    Examples
+    --------
+    >>> clean_cell(float("nan")), clean_cell(np.float64(2.5)), clean_cell(np.array(["a", "b"]))
+    (None, 2.5, ['a', 'b'])
+    """
     if value is None:
         return None
+    if isinstance(value, list | tuple | np.ndarray):  # a list cell (lease items)
+        return [clean_cell(v) for v in value]
     if isinstance(value, float) and math.isnan(value):
         return None
-    if pd.isna(value) if not isinstance(value, list | dict) else False:
+    if not isinstance(value, dict) and pd.isna(value):
         return None
     if hasattr(value, "item"):
         return value.item()
@@ -115,22 +125,22 @@ def from_frame(frame: pd.DataFrame, items: Sequence[dict[str, Any]], plain: Sequ
     shown = to_frame(items, plain, uncertain)
     out = []
     for record in frame.to_dict("records"):
-        position = _clean(record.get(ROW))
+        position = clean_cell(record.get(ROW))
         known = position is not None and 0 <= int(position) < len(items)
         item = copy.deepcopy(items[int(position)]) if known else {}
         before = shown.iloc[int(position)].to_dict() if known else {}
         for name in plain:
-            value = _clean(record.get(name))
+            value = clean_cell(record.get(name))
             if name in whole and isinstance(value, float) and value.is_integer():
                 value = int(value)
-            if not known or value != _clean(before.get(name)):
+            if not known or value != clean_cell(before.get(name)):
                 if value is None or value == "":
                     item.pop(name, None)
                 else:
                     item[name] = value
         for columns in uncertain:
-            cells = [_clean(record.get(n)) for n in columns.names]
-            if known and cells == [_clean(before.get(n)) for n in columns.names]:
+            cells = [clean_cell(record.get(n)) for n in columns.names]
+            if known and cells == [clean_cell(before.get(n)) for n in columns.names]:
                 continue
             if cells[0] == KEPT:
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -20,13 +21,11 @@ from costmodel.results import Results
 from costmodel.verdict import money, npv_change
 
 from . import state
-
-#: Streamlit's markdown colours closest to :data:`costmodel.charts.PALETTE`, in order.
-MARKDOWN_COLOURS = ("blue", "orange", "green", "violet", "blue", "red", "gray", "orange")
+from .settings import MARKDOWN_COLOURS
 
 #: The ways an uncertain value can be entered; other forms are kept as in the file.
-FORMS = {"fixed": "fixed number", "pert": "low / likely / high",
-         "range90": "90 % range (low–high)"}
+FORMS = MappingProxyType({"fixed": "fixed number", "pert": "low / likely / high",
+                          "range90": "90 % range (low–high)"})
 KEPT = "as in the file"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$])")
@@ -44,7 +43,8 @@ def plain(text: str) -> str:
 
 
 def swatch(index: int) -> str:
-    """A coloured square (markdown) for the strategy at ``index``."""
+    """A coloured square (markdown) for the strategy at ``index``: the theme maps the
+    colour's name to the strategy's chart colour (:mod:`costmodel.dashboard.settings`)."""
     return f":{MARKDOWN_COLOURS[index % len(MARKDOWN_COLOURS)]}[■]"
 
 
@@ -107,8 +107,9 @@ def uncertain_input(label: str, value: Any, *, path: str, help: str, unit: str =
     form = _form_of(value)
     options = [*FORMS, KEPT] if form == KEPT else list(FORMS)
     columns = st.columns([1.3, 1, 1, 1], vertical_alignment="bottom")
+    shown = label[:1].upper() + label[1:]
     chosen = columns[0].selectbox(
-        f"{label} [{unit}]" if unit else label, options, index=options.index(form),
+        f"{shown} [{unit}]" if unit else shown, options, index=options.index(form),
         format_func=lambda f: FORMS.get(f, KEPT), key=field_key(key_path, "form"), help=help)
     numbers = value[next(iter(value))] if form in ("pert", "range90") else None
     if chosen == KEPT:
@@ -197,7 +198,7 @@ def result_strip(results: Results, baseline: Results) -> None:
     for k, strategy in enumerate(results.strategies):
         change = changes.get(strategy.name, 0.0)
         columns[k].metric(
-            f"Expected NPV — {strategy.name}", money(strategy.summary.npv.mean, currency),
+            f"Expected NPV — {plain(strategy.name)}", money(strategy.summary.npv.mean, currency),
             delta=(money(change, currency, compact=True, signed=True) + " vs saved"
                    if abs(change) >= 0.5 else None),
             border=True, help="Mean net present value over the trials, after your applied "

@@ -42,15 +42,26 @@ def _first_npv(page) -> float:
     return amount(page.locator('[data-testid="stMetricValue"]').first.inner_text())
 
 
-def test_a_higher_discount_rate_lowers_the_cards_npv_in_a_real_browser(page, tmp_path):
+def _breach_chances(page) -> list[str]:
+    """The Overview cards' chances of breaking the budget, as shown."""
+    return [m.inner_text().splitlines()[-1] for m in
+            page.locator('[data-testid="stMetric"]').filter(
+                has_text="Chance of breaking the budget").all()]
+
+
+def test_a_higher_discount_rate_and_budget_change_the_cards_in_a_real_browser(page, tmp_path):
     before = _first_npv(page)
     assert page.locator(".js-plotly-plot").count() >= 4
+    breaches = _breach_chances(page)
+    assert len(breaches) == 2 and breaches != ["0 %", "0 %"]  # the example breaks its cap
     page.get_by_role("link", name="Funding and budget").click()
     page.wait_for_selector(IDLE)
-    rate = page.get_by_role("spinbutton", name="Discount rate [fraction per year]")
-    rate.fill("0.3")
-    rate.press("Enter")
-    page.wait_for_selector(IDLE)
+    for name, value in (("Discount rate [fraction per year]", "0.3"),
+                        ("Cap [USD per fiscal year]", "1000000")):
+        field = page.get_by_role("spinbutton", name=name)
+        field.fill(value)
+        field.press("Enter")
+        page.wait_for_selector(IDLE)
     page.get_by_role("button", name="Apply changes").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')].some("
@@ -62,5 +73,6 @@ def test_a_higher_discount_rate_lowers_the_cards_npv_in_a_real_browser(page, tmp
     page.wait_for_selector(IDLE)
     page.wait_for_selector(CHART)
     assert _first_npv(page) < before  # the card follows the applied change
+    assert _breach_chances(page) == ["0 %", "0 %"]  # a cap no year reaches
     page.screenshot(path=str(tmp_path / "overview_after_change.png"))
     assert (tmp_path / "overview_after_change.png").stat().st_size > 10_000

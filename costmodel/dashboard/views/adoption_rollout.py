@@ -40,7 +40,8 @@ def _organisation(draft: dict[str, Any], previews: Previews) -> dict[str, Any]:
     with columns[1]:
         organisation["monthly_cost_per_unit"] = uncertain_input(
             f"monthly cost of one {label}", organisation.get("monthly_cost_per_unit", 0.0),
-            path="organisation.monthly_cost_per_unit", unit="currency/month",
+            path="organisation.monthly_cost_per_unit",
+            unit=f"{draft.get('currency', 'USD')}/month",
             help=help_for("organisation.monthly_cost_per_unit"), previews=previews)
     return organisation
 
@@ -58,29 +59,27 @@ def _gate(strategy: dict[str, Any], where: str) -> dict[str, Any] | None:
     gate = strategy.get("gate")
     on = st.toggle("Stage gate after the pilot", value=gate is not None,
                    key=field_key(f"{where}.gate", "on"),
-                   help="Hold a go/no-go review after the pilot: the later phases go ahead "
-                        "only if the pilot's benefit/cost ratio reaches the threshold. "
-                        "Challenge: cost and budget constraints.")
+                   help=help_for("gate.on"))
     if not on:
         return None
     gate = dict(gate or {"months_after_pilot": 3, "threshold": 1.0})
     columns = st.columns(4)
     gate["months_after_pilot"] = columns[0].number_input(
-        "months after pilot", min_value=1, step=1, value=int(gate["months_after_pilot"]),
+        "Months after the pilot", min_value=1, step=1, value=int(gate["months_after_pilot"]),
         key=field_key(f"{where}.gate.months_after_pilot"),
         help=help_for("gate.months_after_pilot"))
     gate["threshold"] = columns[1].number_input(
-        "threshold [benefit/cost]", value=float(gate["threshold"]), step=0.1, format="%g",
+        "Threshold [benefit/cost]", value=float(gate["threshold"]), step=0.1, format="%g",
         key=field_key(f"{where}.gate.threshold"), help=help_for("gate.threshold"))
     gate["noise"] = columns[2].number_input(
-        "measurement noise", min_value=0.0, max_value=2.0, step=0.05, format="%g",
+        "Measurement noise [fraction]", min_value=0.0, max_value=2.0, step=0.05, format="%g",
         value=float(gate.get("noise", 0.0)), key=field_key(f"{where}.gate.noise"),
         help=help_for("gate.noise"))
     options = ["keep_pilot", "wind_down"]
     gate["on_fail"] = columns[3].selectbox(
-        "if it fails", options, index=options.index(gate.get("on_fail", "keep_pilot")),
+        "If it fails", options, index=options.index(gate.get("on_fail", "keep_pilot")),
         key=field_key(f"{where}.gate.on_fail"),
-        help="keep_pilot: the pilot runs on; wind_down: it is stopped as well.")
+        help=help_for("gate.on_fail"))
     show_problems(f"{where}.gate")
     return gate
 
@@ -88,7 +87,7 @@ def _gate(strategy: dict[str, Any], where: str) -> dict[str, Any] | None:
 def _strategy(strategy: dict[str, Any], index: int, previews: Previews) -> dict[str, Any]:
     strategy = dict(strategy)
     where = f"strategies[{index}]"
-    strategy["lead_time_months"] = st.number_input(
+    strategy["lead_time_months"] = st.columns([1, 3])[0].number_input(
         "Lead time [months]", min_value=0, max_value=24, step=1,
         value=int(strategy.get("lead_time_months", 2)),
         key=field_key(f"{where}.lead_time_months"), help=help_for("strategy.lead_time_months"))
@@ -112,8 +111,8 @@ def _strategy(strategy: dict[str, Any], index: int, previews: Previews) -> dict[
         "productivity dip", disruption.get("productivity_dip", 0.0), unit="fraction",
         path=f"{where}.disruption.productivity_dip", step=0.01, labelled=strategy["name"],
         help=help_for("disruption.productivity_dip"), previews=previews)
-    disruption["months"] = st.number_input(
-        "dip lasts [months]", min_value=0, max_value=24, step=1,
+    disruption["months"] = st.columns([1.3, 3])[0].number_input(
+        "Dip lasts [months]", min_value=0, max_value=24, step=1,
         value=int(disruption.get("months", 0)), key=field_key(f"{where}.disruption.months"),
         help=help_for("disruption.months"))
     show_problems(f"{where}.disruption.months")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -17,6 +18,7 @@ from costmodel.dashboard.widgets import (
     chart,
     field_key,
     page_header,
+    plain,
     result_strip,
     show_preview,
     uncertain_input,
@@ -26,9 +28,14 @@ from costmodel.scenario import BENEFIT_KINDS, COST_CATEGORIES
 COST_FIELDS = ("name", "category", "kind", "basis", "escalation", "start_month")
 COST_UNCERTAIN = (UncertainColumns("amount", "amount_"),
                   UncertainColumns("usage_per_unit", "usage_"))
+#: The cost table's columns, left to right: what it is, then its amount (seen without
+#: scrolling at 1400 px), then the rarer fields.
+COST_ORDER = ("name", "category", "kind", "basis", "amount_form", "amount_low",
+              "amount_likely", "amount_high", "escalation", "start_month", "usage_form",
+              "usage_low", "usage_likely", "usage_high")
 BENEFIT_FIELDS = ("name", "kind", "growth")
 #: The uncertain fields of each benefit kind, with their units.
-BENEFIT_INPUTS = {
+BENEFIT_INPUTS = MappingProxyType({
     "labour_hours": (("hours_per_unit_per_month", "hours saved", "hours/unit/month"),
                      ("hourly_cost", "hourly cost", "currency/hour"),
                      ("realisation", "realisation", "fraction")),
@@ -38,7 +45,7 @@ BENEFIT_INPUTS = {
     "revenue": (("revenue_per_month", "revenue", "currency/month"),
                 ("uplift", "uplift", "fraction"), ("margin", "margin", "fraction")),
     "amount": (("amount_per_month", "amount", "currency/month"),),
-}
+})
 
 
 def _number(label: str, help_key: str, **kwargs: Any) -> Any:
@@ -46,26 +53,35 @@ def _number(label: str, help_key: str, **kwargs: Any) -> Any:
                                          **kwargs)
 
 
-def _form(label: str, help_key: str) -> Any:
+def _money(label: str, help_key: str) -> Any:
+    """An amount: thousands separators, as many decimals as it has (0.02 per token)."""
+    return st.column_config.NumberColumn(label, help=help_for(help_key), format="localized",
+                                         width=95)
+
+
+def _form(label: str, help_key: str, **kwargs: Any) -> Any:
     return st.column_config.SelectboxColumn(label, options=FORM_OPTIONS,
-                                            help=help_for(help_key))
+                                            help=help_for(help_key), **kwargs)
 
 
 def _cost_columns(currency: str) -> dict[str, Any]:
     return {
+        # widths [px]: what a cost is and its amount fit the page at 1400 px
         "name": st.column_config.TextColumn("Cost line", help=help_for("costs.name"),
-                                            width="medium", max_chars=120),
+                                            width=180, max_chars=120),
         "category": st.column_config.SelectboxColumn(
-            "Category", options=list(COST_CATEGORIES), help=help_for("costs.category")),
+            "Category", options=list(COST_CATEGORIES), help=help_for("costs.category"),
+            width=135),
         "kind": st.column_config.SelectboxColumn(
-            "Kind", options=["one_time", "monthly", "yearly"], help=help_for("costs.kind")),
+            "Kind", options=["one_time", "monthly", "yearly"], help=help_for("costs.kind"),
+            width=80),
         "basis": st.column_config.SelectboxColumn(
             "Basis", options=["fixed", "per_unit", "per_user", "per_usage"],
-            help=help_for("costs.basis")),
-        "amount_form": _form("Amount form", "costs.amount"),
-        "amount_low": _number(f"Low [{currency}]", "costs.amount"),
-        "amount_likely": _number(f"Likely [{currency}]", "costs.amount"),
-        "amount_high": _number(f"High [{currency}]", "costs.amount"),
+            help=help_for("costs.basis"), width=85),
+        "amount_form": _form("Amount form", "costs.amount", width=105),
+        "amount_low": _money(f"Low [{currency}]", "costs.amount"),
+        "amount_likely": _money(f"Likely [{currency}]", "costs.amount"),
+        "amount_high": _money(f"High [{currency}]", "costs.amount"),
         "escalation": _number("Escalation [/yr]", "costs.escalation", min_value=-0.5,
                               max_value=1.0),
         "usage_form": _form("Usage form", "costs.usage"),
@@ -82,7 +98,7 @@ def _costs(draft: dict[str, Any], currency: str, previews: Previews) -> list[dic
                "checkbox. Amounts: a fixed number (Likely only) or low / likely / high.")
     items = draft.get("costs", [])
     costs, _ = item_table("costs", items, COST_FIELDS, _cost_columns(currency),
-                          uncertain=COST_UNCERTAIN, whole=("start_month",))
+                          uncertain=COST_UNCERTAIN, whole=("start_month",), order=COST_ORDER)
     table_problems("costs", costs)
     for cost in costs:
         if cost.get("name") and cost.get("amount") is not None:
@@ -93,7 +109,8 @@ def _costs(draft: dict[str, Any], currency: str, previews: Previews) -> list[dic
 def _benefit_details(benefit: dict[str, Any], position: int, row_id: str,
                      previews: Previews) -> None:
     inputs = BENEFIT_INPUTS.get(benefit.get("kind", ""), ())
-    with st.expander(f"{benefit.get('name') or '(new benefit)'} — {benefit.get('kind')}",
+    with st.expander(f"{plain(benefit.get('name') or '(new benefit)')} — "
+                     f"{plain(str(benefit.get('kind')))}",
                      expanded=False):
         for name, label, unit in inputs:
             path = f"benefits[{position}].{name}"
@@ -138,7 +155,7 @@ def render() -> None:
     results, baseline = compute.draft_results(), compute.saved_results()
     result_strip(results, baseline)
     names = list(results.names)
-    chosen = st.segmented_control("Strategy", names, default=names[0],
+    chosen = st.segmented_control("Strategy", names, default=names[0], format_func=plain,
                                   key="costs_benefits.strategy") or names[0]
     chart(charts.monthly_flows(results, chosen), "costs_benefits.flows")
 

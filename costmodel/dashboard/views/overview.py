@@ -51,6 +51,9 @@ def render() -> None:
         with columns[index]:
             _card(card, index, currency)
     chart(charts.cash_fan(results), "overview.cash_fan")
+    if not results.scenario.funding.empty:
+        st.caption("The bands show the project's own cash, before loans, grants and payment "
+                   "plans; the cards' peak cash need is after them.")
     left, right = st.columns(2)
     with left:
         chart(charts.npv_distribution(results), "overview.npv_distribution")

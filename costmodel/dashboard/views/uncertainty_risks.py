@@ -3,6 +3,7 @@ outcomes they make."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -28,10 +29,10 @@ from costmodel.uncertainty import uncertain_inputs
 RISK_FIELDS = ("name", "kind", "probability_per_year", "category", "scales_with_deployment",
                "wind_down_months")
 #: The uncertain impact fields of each risk kind, with labels and units.
-RISK_INPUTS = {"cost": (("cost", "cost per occurrence", "currency"),),
+RISK_INPUTS = MappingProxyType({"cost": (("cost", "cost per occurrence", "currency"),),
                "benefit_loss": (("loss", "share of benefit lost", "fraction"),
                                 ("months", "lasting", "months")),
-               "abandonment": ()}
+               "abandonment": ()})
 
 
 def _slip(strategies: list[dict[str, Any]], previews: Previews) -> list[dict[str, Any]]:
@@ -63,29 +64,28 @@ def _in_panel(path: str) -> bool:
 def _risks(draft: dict[str, Any], previews: Previews) -> list[dict[str, Any]]:
     items = draft.get("risks", [])
     risks, ids = item_table("risks", items, RISK_FIELDS, {
-        "name": st.column_config.TextColumn("Risk event", width="large", max_chars=120,
-                                            help="A short, unique name for the event."),
+        "name": st.column_config.TextColumn("Risk event", width=230, max_chars=120,
+                                            help=help_for("risks.name")),
         "kind": st.column_config.SelectboxColumn(
-            "Kind", options=list(RISK_KINDS), help="cost: money per occurrence; "
-            "benefit_loss: part of the benefit lost for a while; abandonment: the project "
-            "stops."),
+            "Kind", options=list(RISK_KINDS), help=help_for("risks.kind"), width=100),
         "probability_per_year": st.column_config.NumberColumn(
-            "Chance per year", min_value=0.0, max_value=1.0, format="%g",
+            "Chance per year", min_value=0.0, max_value=1.0, format="%g", width=115,
             help=help_for("risks.probability_per_year")),
         "category": st.column_config.SelectboxColumn(
             "Cost category", options=list(COST_CATEGORIES),
-            help="Where a cost event is reported (cost events only)."),
+            help=help_for("risks.category"), width=125),
         "scales_with_deployment": st.column_config.CheckboxColumn(
-            "Scales with deployment", help="Cost events: fewer units live, fewer chances."),
+            "Scales with units live", help=help_for("risks.scales_with_deployment"),
+            width=155),
         "wind_down_months": st.column_config.NumberColumn(
             "Wind-down [months]", min_value=0, format="%g",
-            help="Abandonment: months the costs run on after the benefits stop."),
+            help=help_for("risks.wind_down_months"), width=130),
     })
     for position, risk in enumerate(risks):
         inputs = RISK_INPUTS.get(risk.get("kind", ""), ())
         if not inputs:
             continue
-        with st.expander(f"{risk.get('name') or '(new risk)'} — impact"):
+        with st.expander(f"{plain(risk.get('name') or '(new risk)')} — impact"):
             for name, label, unit in inputs:
                 risk[name] = uncertain_input(
                     label, risk.get(name), path=f"risks[{position}].{name}", unit=unit,
@@ -101,11 +101,10 @@ def _correlations(draft: dict[str, Any]) -> list[dict[str, Any]]:
     items = [{"first": c["between"][0], "second": c["between"][1], "rank": c["rank"]}
              for c in draft.get("correlations", [])]
     rows, _ = item_table("correlations", items, ("first", "second", "rank"), {
-        "first": st.column_config.SelectboxColumn("Input", options=labels, width="large",
-                                                  help="An uncertain input (a value given "
-                                                       "as a distribution)."),
-        "second": st.column_config.SelectboxColumn("moves with", options=labels,
-                                                   width="large"),
+        "first": st.column_config.SelectboxColumn("Input", options=labels, width=340,
+                                                  help=help_for("correlations.first")),
+        "second": st.column_config.SelectboxColumn("Moves with", options=labels, width=340,
+                                                   help=help_for("correlations.second")),
         "rank": st.column_config.NumberColumn("Rank correlation", min_value=-0.99,
                                               max_value=0.99, format="%g",
                                               help=help_for("correlations.rank"))})
