@@ -16,7 +16,6 @@ import streamlit as st
 from costmodel import load_scenario, simulate
 from costmodel.dashboard import compute, state
 from costmodel.dashboard.testing import amount, editor_key, expected_npv, new_session
-from costmodel.errors import ScenarioError
 from costmodel.scenario import parse_scenario
 from costmodel.verdict import cards, money
 
@@ -157,21 +156,22 @@ def test_a_new_loan_without_its_terms_names_each_missing_field():
         assert f"Row 2 (Bridge loan) · {field}: required key '{field}' is missing" in text
 
 
-def test_the_defer_policy_is_offered_and_the_schema_decides():
+def test_the_defer_policy_keeps_every_plan_inside_the_budget():
+    # the example: all-at-once flags (it breaks the cap often), the phased plan defers (its
+    # own budget_policy) and never breaks it; the page says how often a phase waits
     app, _ = _open()
+    before = _figures(app, "Chance of breaking the budget")
+    assert before[0] > 50 and before[1] == 0
+    assert len(_figures(app, "Chance a phase waits for budget")) == 1
+    # the budget's policy is defer: all-at-once follows it, the phased plan keeps its own
     app.selectbox(key=editor_key("funding.budget.policy")).set_value("defer")
     _apply(app)
-    data = copy.deepcopy(app.session_state[state.SAVED])
-    data["funding"]["budget"]["policy"] = "defer"
-    try:
-        parse_scenario(data)
-    except ScenarioError as exc:  # not built yet: its message is shown by the field
-        message = next(p.message for p in exc.problems if p.path == "funding.budget.policy")
-        assert message in _errors(app)
-        assert app.session_state[state.DRAFT]["funding"]["budget"]["policy"] == "flag"
-    else:  # built: the draft takes it
-        assert not app.error
-        assert app.session_state[state.DRAFT]["funding"]["budget"]["policy"] == "defer"
+    assert not app.error
+    assert app.session_state[state.DRAFT]["funding"]["budget"]["policy"] == "defer"
+    after = _figures(app, "Chance of breaking the budget")
+    assert after == [0.0, 0.0]
+    waits = _figures(app, "Chance a phase waits for budget")
+    assert len(waits) == 2 and waits[0] > 0  # all-at-once now waits for its budget
 
 
 def test_a_later_fiscal_year_start_adds_a_short_first_fiscal_year():

@@ -92,6 +92,11 @@ HELP = MappingProxyType({
                           "cost and budget constraints (phasing)"),
     "phases.go_live": _text("Month the phase goes live (before slip).",
                             "month from project start", "integration with existing systems"),
+    "strategy.budget_policy": _text("This strategy's own answer to a year over the budget "
+                                    "cap: flag it, or defer a phase's go-live to the first "
+                                    "month its costs fit (a self-funding rollout). Default: "
+                                    "the budget's policy; without a budget, nothing to defer.",
+                                    "flag or defer", "cost and budget constraints"),
     "strategy.lead_time_months": _text("Months before a go-live in which its one-time costs "
                                        "are paid.", "months", "cost and budget constraints"),
     "disruption.productivity_dip": _text("Output lost by a phase's units in the months "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -84,13 +85,29 @@ def _gate(strategy: dict[str, Any], where: str) -> dict[str, Any] | None:
     return gate
 
 
+#: A strategy's own budget policy: ``None`` follows the budget's.
+BUDGET_POLICIES = MappingProxyType({None: "as the budget says", "flag": "flag the years over",
+                                    "defer": "defer phases until they fit"})
+
+
 def _strategy(strategy: dict[str, Any], index: int, previews: Previews) -> dict[str, Any]:
     strategy = dict(strategy)
     where = f"strategies[{index}]"
-    strategy["lead_time_months"] = st.columns([1, 3])[0].number_input(
+    top = st.columns([1, 1.6, 1.4])
+    strategy["lead_time_months"] = top[0].number_input(
         "Lead time [months]", min_value=0, max_value=24, step=1,
         value=int(strategy.get("lead_time_months", 2)),
         key=field_key(f"{where}.lead_time_months"), help=help_for("strategy.lead_time_months"))
+    policy = strategy.get("budget_policy")
+    choice = top[1].selectbox(
+        "Yearly budget policy", list(BUDGET_POLICIES), index=list(BUDGET_POLICIES).index(policy),
+        format_func=BUDGET_POLICIES.get, key=field_key(f"{where}.budget_policy"),
+        help=help_for("strategy.budget_policy"))
+    if choice is None:
+        strategy.pop("budget_policy", None)
+    else:
+        strategy["budget_policy"] = choice
+    show_problems(f"{where}.budget_policy")
     st.markdown("**Phases** — shares of the units and their go-live months")
     phases, _ = item_table(f"{where}.phases", strategy["phases"], ("share", "go_live"), {
         "share": st.column_config.NumberColumn("Share of units", min_value=0.0,

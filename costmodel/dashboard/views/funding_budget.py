@@ -248,6 +248,13 @@ def _business(results) -> None:
                           help="Share of trials in which some fiscal year's spending is "
                                "over the cap.")
                 st.caption(f"By fiscal year: {years}")
+            if f.deferral_months is not None:  # the defer policy: phases wait for budget
+                st.metric("Chance a phase waits for budget", percent(f.prob_deferred),
+                          help="Share of trials in which the defer policy moved a phase's "
+                               "go-live until its costs fit the yearly cap.")
+                st.caption(f"The rollout waits {f.deferral_months.mean:.1f} months on "
+                           f"average; staying in budget costs "
+                           f"{money(f.deferral_cost, currency)} of expected NPV.")
 
 
 def _cash_need(results) -> None:
