@@ -32,7 +32,7 @@ EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
 
 def hand_case(cap: float, policy: str = "defer", **budget) -> dict:
     """1,000 units, 36 months, fiscal years from month 0. A platform fee of 500 a month from
-    month 2 (no phase); a one-time set-up of 20 per unit, paid in each phase's go-live month
+    the pilot's start (no phase; it moves with the pilot); a one-time set-up of 20 per unit, paid in each phase's go-live month
     (lead time 0); a running cost of 0.1 per unit and month. Two phases of 50 %, planned
     for months 2 and 6."""
     return {
@@ -73,15 +73,22 @@ def test_the_second_phase_waits_for_the_fiscal_year_where_it_fits():
     assert np.add.reduceat(flagged.mean_costs, [0, 12, 24])[0] == pytest.approx(25_800)
 
 
-def test_a_phase_that_fits_nowhere_is_not_started():
-    # a cap of 15,000: phase 0 (10,000 set-up + the 5,000 platform + 500) never fits in year
-    # 0, and in year 1 the platform's 6,000 + 10,000 is over too: neither phase starts, and
-    # only the platform fee is paid
+def test_the_pilot_and_the_platform_fee_wait_together():
+    # a cap of 15,000: the platform fee starts with the pilot, so both move. Pilot in month
+    # g of year 0: 10,000 + (500 + 50) × (12 - g) <= 15,000 first for g = 3 (14,950)
     result = simulate_point(parse_scenario(hand_case(15_000)))["Phased"]
     costs = result.mean_costs
-    np.testing.assert_allclose(costs[2:], 500.0)
+    assert costs[2] == 0.0 and costs[3] == pytest.approx(10_000 + 500 + 50)
+    assert not result.funding.breach.any()
+
+
+def test_a_phase_that_fits_nowhere_is_not_started():
+    # a cap of 9,000: the pilot's 10,000 set-up never fits in a fiscal year, so the project
+    # never starts: no set-up, no platform fee, nothing
+    result = simulate_point(parse_scenario(hand_case(9_000)))["Phased"]
+    assert result.metrics.total_cost.tolist() == [0.0]
     assert result.funding.deferral_months.tolist() == [36 - 6]  # to the horizon
-    assert result.metrics.total_cost.tolist() == [34 * 500.0]  # months 2-35
+    assert not result.funding.breach.any()
 
 
 def test_savings_make_room_for_the_next_phase():

@@ -189,6 +189,19 @@ class _Timing:
         return self.ones, self._mask(("window", p), lambda: step_mask(
             self.n_months, start, start + months))
 
+    def started(self, p: int, *, yearly: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """1 from the month phase ``p``'s lead window ends (its planned go-live, moved by a
+        budget's deferral) on; ``yearly``: in that month and every twelfth after."""
+        month = self.common_windows[p]
+        if month is not None:
+            make = yearly_indicator if yearly else month_indicator
+            return make(self.n_months, month), None
+        if yearly:
+            return self.ones, self._mask(("started yearly", p), lambda: yearly_mask(
+                self.n_months, self.windows[p]))
+        return self.ones, self._mask(("started", p), lambda: step_mask(self.n_months,
+                                                                        self.windows[p]))
+
     def lead(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Weights of phase ``p``'s one-time costs over its lead window."""
         month = self.common_windows[p]
@@ -216,8 +229,8 @@ def _times(profile: np.ndarray, factor: np.ndarray) -> np.ndarray:
 def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Draws,
               index: int, item: CostItem, timing: _Timing, tag: str | None) -> None:
     """Add cost item ``index``: one-time costs over the phases' lead windows, running
-    costs from their actual go-lives (``timing``); ``tag``: follow the item on its own (a
-    lease's)."""
+    costs from their actual go-lives (``timing``), fixed items from their ``start_month``
+    or with the pilot's planned start; ``tag``: follow the item on its own (a lease's)."""
     strategy = scenario.strategies[strategy_index]
     n_months = scenario.horizon_months
     path = ("costs", index)
@@ -243,15 +256,16 @@ def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Dra
                   running=escalated, tag=tag, mask=mask,
                   running_mask=None if running_timed is None else running_timed[1])
 
-    base = parts.fixed_group()
+    # fixed items start with the project: at their start_month, or else with the pilot
+    # (its planned go-live and lead window, moved when a budget defers it)
+    base = parts.fixed_group() if item.start_month is not None else parts.cost_group(0)
     pilot_share = shares[0]  # a gate charges the pilot its share of fixed running costs
     if item.kind == "one_time":
         if item.basis == "fixed":
             if item.start_month is not None:
                 add(base, (month_indicator(n_months, first, first + 1), None), amount)
             else:
-                add(base, (lead_window(n_months, planned[0], strategy.lead_time_months), None),
-                    amount)
+                add(base, timing.lead(0), amount)
             return
         rate = draws[("strategies", strategy_index, "learning", "cost_learning_rate")]
         multipliers = wright_multipliers(shares, rate)
@@ -260,8 +274,9 @@ def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Dra
                 amount * per[item.basis] * share * multipliers[p])
     elif item.kind == "monthly":
         if item.basis == "fixed":
-            profile = month_indicator(n_months, first)
-            add(base, (profile, None), amount, running=profile * pilot_share)
+            timed = ((month_indicator(n_months, first), None) if item.start_month is not None
+                     else timing.started(0))
+            add(base, timed, amount, running=timed[0] * pilot_share)
         elif item.basis == "per_usage":
             usage = draws[(*path, "usage_per_unit")]
             ones = np.ones(n_months)
@@ -275,8 +290,13 @@ def _add_cost(parts: _Parts, scenario: Scenario, strategy_index: int, draws: Dra
                     running=live[0])
     else:  # yearly: the running cost is a twelfth a month
         if item.basis == "fixed":
-            add(base, (yearly_indicator(n_months, first), None), amount,
-                running=month_indicator(n_months, first) * (pilot_share / 12.0))
+            if item.start_month is not None:
+                add(base, (yearly_indicator(n_months, first), None), amount,
+                    running=month_indicator(n_months, first) * (pilot_share / 12.0))
+            else:
+                started = timing.started(0)
+                add(base, timing.started(0, yearly=True), amount,
+                    running=started[0] * (pilot_share / 12.0), running_timed=started)
         else:
             for p, share in enumerate(shares):
                 live = timing.live(p)
