@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import streamlit as st
 
 from costmodel.dashboard import compute, state
@@ -10,9 +12,10 @@ from costmodel.errors import CostModelError
 from costmodel.sensitivity import DEFAULT_SOBOL_SAMPLES
 
 #: The metrics offered here (label -> metric name); Sobol indices need a finite one.
-METRICS = {"NPV": "npv", "ROI": "roi", "Benefit-cost ratio": "benefit_cost_ratio",
-           "Peak funding need": "peak_funding_need", "Total cost": "total_cost",
-           "Payback (months)": "payback_months"}
+METRICS = MappingProxyType({
+    "NPV": "npv", "ROI": "roi", "Benefit-cost ratio": "benefit_cost_ratio",
+    "Peak funding need": "peak_funding_need", "Total cost": "total_cost",
+    "Payback (months)": "payback_months"})
 SAMPLES = (256, 512, 1_024, 2_048, 4_096)
 #: Session keys of the page's controls.
 STRATEGY, METRIC, INDICES, SAMPLE_SIZE = ("sensitivity.strategy", "sensitivity.metric",
