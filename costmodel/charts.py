@@ -342,11 +342,15 @@ def monthly_flows(results: Results, strategy_name: str, *,
     figure.update_layout(barmode="relative", bargap=0.15)
     figure.update_xaxes(**_months_axis(len(month)))
     figure.update_yaxes(title=f"mean cash flow [{currency}/month]", **_money_axis(currency))
-    return house_style(figure, title=f"Where the money goes and comes from: {strategy_name}",
-                       subtitle=f"Mean over trials per month: costs by {by} below zero, "
-                                "benefits by item above",
-                       source=source_note(results), height=440,
-                       assumption=key_assumptions(results))
+    house_style(figure, title=f"Where the money goes and comes from: {strategy_name}",
+                subtitle=f"Mean over trials per month: costs by {by} below zero, "
+                         "benefits by item above",
+                source=source_note(results), height=440,
+                assumption=key_assumptions(results))
+    # many series: the legend goes to the right, one per line, not over the title
+    figure.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left",
+                                 "y": 1.0, "yanchor": "top"}, margin={"r": 12})
+    return figure
 
 
 def _discount(results: Results) -> np.ndarray:

@@ -85,18 +85,44 @@ def browser_path() -> str:
                          f"{INSTALL_HINT}; HTML and CSV need no browser")
 
 
+#: Images drawn in a tab before it is reloaded (kaleido reloads after every image, which
+#: costs ~0.2 s — most of an image's time; the page is the same, so every few dozen do).
+RELOAD_EVERY = 40
+
+
+def _renderer_class():
+    """kaleido's renderer, reloading its tab every :data:`RELOAD_EVERY` images instead of
+    after each (the images are the same, up to the random ids plotly gives clip paths;
+    tested). Falls back to kaleido's own when its tab hand-back hook is not there."""
+    import kaleido
+
+    if not hasattr(kaleido.Kaleido, "_return_kaleido_tab"):  # pragma: no cover
+        return kaleido.Kaleido
+
+    class Renderer(kaleido.Kaleido):
+        _drawn = 0
+
+        async def _return_kaleido_tab(self, tab) -> None:
+            self._drawn += 1
+            if self._drawn % RELOAD_EVERY == 0:
+                await super()._return_kaleido_tab(tab)
+            else:
+                await self.tabs_ready.put(tab)
+
+    return Renderer
+
+
 class _Browser:
     """One kaleido renderer on an event loop in a daemon thread."""
 
     def __init__(self, path: str):
-        import kaleido
-
         self.path = path
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="costmodel-kaleido")
         self._thread.start()
-        self._kaleido = kaleido.Kaleido(n=1, timeout=IMAGE_TIMEOUT, mathjax=False, path=path)
+        self._kaleido = _renderer_class()(n=1, timeout=IMAGE_TIMEOUT, mathjax=False,
+                                          path=path)
         try:
             self._call(self._kaleido.open(), START_TIMEOUT)
         except BaseException:
