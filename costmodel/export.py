@@ -82,7 +82,7 @@ def browser_path() -> str:
         if found:
             return found
     raise CostModelError("exporting PNG, SVG or PDF needs Chromium, and none was found — "
-                         f"{INSTALL_HINT}; HTML and CSV need no browser")
+                         f"{INSTALL_HINT}; the CSV files need no browser")
 
 
 #: Images drawn in a tab before it is reloaded (kaleido reloads after every image, which

@@ -17,6 +17,7 @@ PAGE_LIST = (
     ("adoption_rollout.py", "Adoption and rollout", ":material/groups:"),
     ("funding_budget.py", "Funding and budget", ":material/account_balance:"),
     ("uncertainty_risks.py", "Uncertainty and risks", ":material/warning:"),
+    ("export.py", "Export", ":material/download:"),
 )
 
 
