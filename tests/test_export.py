@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import struct
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 
 import costmodel
 from costmodel import charts, export
+from costmodel.cli import main
 from costmodel.errors import CostModelError
 
 ROOT = Path(__file__).parents[1]
@@ -91,14 +90,12 @@ def test_a_missing_browser_names_the_install_command(monkeypatch, tmp_path):
         export.browser_path()
 
 
-def test_the_report_command_without_chromium_exits_2_with_the_fix(tmp_path):
-    empty = tmp_path / "bin"
-    empty.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "costmodel.cli", "report", str(EXAMPLE), "--out",
-         str(tmp_path / "pack"), "--trials", "64"],
-        capture_output=True, text=True, env={"PATH": str(empty), "HOME": str(tmp_path)},
-        timeout=120, check=False)
-    assert done.returncode == 2
-    assert "apt-get install chromium" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_the_report_command_without_chromium_exits_2_with_the_fix(monkeypatch, tmp_path,
+                                                                 capsys):
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(export, "_browser", None)  # as in a fresh process
+    code = main(["report", str(EXAMPLE), "--out", str(tmp_path / "pack"), "--trials", "64"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "apt-get install chromium" in err and "Traceback" not in err
