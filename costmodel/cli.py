@@ -194,6 +194,10 @@ def _report(args: argparse.Namespace) -> int:
 
     try:
         formats = parse_formats(args.format)
+        if set(formats) & {"pdf", "html", "png", "svg"}:
+            from .export import start_in_background
+
+            start_in_background()  # Chromium starts while the model runs
         scenario = load_scenario(args.path)
         if args.trials is not None and not 1 <= args.trials <= MAX_TRIALS:
             raise CostModelError(f"--trials {args.trials}: use a count between 1 and "

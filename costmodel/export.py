@@ -45,6 +45,7 @@ __all__ = [
     "figure_html",
     "figure_image",
     "start",
+    "start_in_background",
     "stop",
 ]
 
@@ -170,6 +171,22 @@ def start() -> None:
             except Exception as exc:  # choreographer's start-up errors
                 raise CostModelError(f"Chromium at {path} did not start ({type(exc).__name__})"
                                      f" — {INSTALL_HINT}") from None
+
+
+def start_in_background() -> threading.Thread:
+    """Start the browser in a daemon thread and return at once, so Chromium starts while
+    the caller runs the model (the first image then finds it running). A failure is left
+    for the first image to report (it calls :func:`start`, which says what is wrong)."""
+
+    def run() -> None:
+        try:
+            start()
+        except CostModelError:
+            pass
+
+    thread = threading.Thread(target=run, daemon=True, name="costmodel-browser-start")
+    thread.start()
+    return thread
 
 
 def stop() -> None:

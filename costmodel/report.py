@@ -33,6 +33,7 @@ import csv
 import datetime
 import io
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,9 +303,13 @@ def _funding_plan(results: Results) -> list[dict[str, Any]]:
 
 
 def _manifest_rows(results: Results) -> list[tuple[str, str]]:
-    m = results.manifest.to_json()
-    return [(k.replace("_", " "), f"{v:,}" if isinstance(v, int) and not isinstance(v, bool)
-             else str(v)) for k, v in m.items() if v not in ("", None)]
+    def text(key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return f"{value:,}" if key.startswith("trials") else str(value)
+
+    return [(k.replace("_", " "), text(k, v)) for k, v in results.manifest.to_json().items()
+            if v not in ("", None)]
 
 
 # --- the documents ---------------------------------------------------------------------
@@ -359,15 +364,39 @@ def report_html(results: Results, svgs: dict[str, str] | None = None, *,
         point=manifest.point)
 
 
-def report_pdf(html: str) -> bytes:
-    """The PDF of a report made by :func:`report_html` (WeasyPrint; A4, page numbers)."""
+def _weasyprint():
     try:
         import weasyprint
     except OSError as exc:  # the Pango libraries are missing
         raise CostModelError(
             f"the PDF needs WeasyPrint's system libraries ({exc}) — install them with "
             "`apt-get install libpango-1.0-0 libpangoft2-1.0-0`") from None
-    return weasyprint.HTML(string=html, base_url=str(_TEMPLATES)).write_pdf()
+    return weasyprint
+
+
+_warmed = threading.Event()
+
+
+def warm_pdf() -> None:
+    """Import WeasyPrint and lay out a small page in the report's fonts, so the first
+    real PDF does not pay for loading them (about a second). Done once per process;
+    errors are left for :func:`report_pdf` to report."""
+    if _warmed.is_set():
+        return
+    try:
+        style = (_TEMPLATES / "report.html").read_text(encoding="utf-8").split("<body>")[0]
+        _weasyprint().HTML(string=style + "<body><h1>costmodel</h1><table><tr><td>1 2 3"
+                           "</td></tr></table><p>−$1,234 · 5 %</p></body></html>").write_pdf()
+        _warmed.set()
+    except Exception:  # a warm-up only: report_pdf reports what is wrong
+        pass
+
+
+def report_pdf(html: str) -> bytes:
+    """The PDF of a report made by :func:`report_html` (WeasyPrint; A4, page numbers)."""
+    document = _weasyprint().HTML(string=html, base_url=str(_TEMPLATES))
+    _warmed.set()
+    return document.write_pdf()
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -476,6 +505,8 @@ def write_pack(results: Results, directory: str | Path,
                              "to") from None
     written: list[Path] = []
     if "html" in formats or "pdf" in formats:
+        if "pdf" in formats and not _warmed.is_set():  # while Chromium draws the charts
+            threading.Thread(target=warm_pdf, daemon=True).start()
         html = report_html(results)
         if "html" in formats:
             written.append(directory / "report.html")
