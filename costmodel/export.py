@@ -28,12 +28,13 @@ import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-from typing import Any
-
-import plotly.graph_objects as go
+from typing import TYPE_CHECKING, Any
 
 from .errors import CostModelError
 from .store import write_bytes_atomic, write_text_atomic
+
+if TYPE_CHECKING:  # figures come from costmodel.charts, the one module that builds them
+    import plotly.graph_objects as go
 
 __all__ = [
     "FORMATS",

@@ -146,6 +146,7 @@ def render() -> None:
                "([funding] section); see docs/methodology.md, 'Funding and budget'.")
     st.caption(plain(f"Scenario: {results.scenario.name}"))
     chart(charts.cash_fan(results), "funding_budget.cash_fan")
+    chart(charts.budget_and_cash(results), "funding_budget.budget_and_cash")
 
 
 if __name__ == "__main__":
