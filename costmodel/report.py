@@ -375,14 +375,21 @@ def _weasyprint():
 
 
 _warmed = threading.Event()
+#: One WeasyPrint document at a time (Pango and fontconfig are not safe to share between
+#: threads: the warm-up, dashboard sessions).
+_pdf_lock = threading.Lock()
 
 
 def warm_pdf() -> None:
     """Import WeasyPrint and lay out a small page in the report's fonts, so the first
     real PDF does not pay for loading them (about a second). Done once per process;
     errors are left for :func:`report_pdf` to report."""
-    if _warmed.is_set():
-        return
+    with _pdf_lock:
+        if not _warmed.is_set():
+            _warm()
+
+
+def _warm() -> None:
     try:
         style = (_TEMPLATES / "report.html").read_text(encoding="utf-8").split("<body>")[0]
         _weasyprint().HTML(string=style + "<body><h1>costmodel</h1><table><tr><td>1 2 3"
@@ -394,9 +401,10 @@ def warm_pdf() -> None:
 
 def report_pdf(html: str) -> bytes:
     """The PDF of a report made by :func:`report_html` (WeasyPrint; A4, page numbers)."""
-    document = _weasyprint().HTML(string=html, base_url=str(_TEMPLATES))
-    _warmed.set()
-    return document.write_pdf()
+    with _pdf_lock:
+        document = _weasyprint().HTML(string=html, base_url=str(_TEMPLATES))
+        _warmed.set()
+        return document.write_pdf()
 
 
 # --- CSV ---------------------------------------------------------------------------------
