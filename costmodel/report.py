@@ -137,6 +137,9 @@ def _tei_rows(results: Results) -> list[dict[str, Any]]:
 
 
 def _strategy_sentences(results: Results) -> list[str]:
+    """A sentence per strategy; none for a single strategy (the verdict says it)."""
+    if len(results.strategies) == 1:
+        return []
     currency = results.scenario.currency
     return [describe_strategy(card, currency) for card in cards(results)]
 
