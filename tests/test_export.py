@@ -99,3 +99,21 @@ def test_the_report_command_without_chromium_exits_2_with_the_fix(monkeypatch, t
     assert code == 2
     err = capsys.readouterr().err
     assert "apt-get install chromium" in err and "Traceback" not in err
+
+
+@needs_browser
+def test_a_tab_reused_without_reload_draws_the_same_image(results):
+    # the renderer skips kaleido's page reload between images: a chart drawn after
+    # another must come out as when drawn first — the same elements, attributes and
+    # text, up to plotly's random ids (tracec17706, clip752413xyplot, defs-47b0d3)
+    def elements(data: bytes) -> list:
+        text = data.decode("utf-8")
+        for uid in set(re.findall(r"(?:trace|clip|legend|defs-|topdefs-)([0-9a-f]{6})",
+                                  text)):
+            text = text.replace(uid, "ID")
+        return [(e.tag, sorted(e.attrib.items()), e.text) for e in ET.fromstring(text).iter()]
+
+    first = charts.budget_and_cash(results)
+    before = elements(export.figure_image(first, "svg"))
+    export.figure_image(charts.cash_fan(results), "svg")
+    assert elements(export.figure_image(first, "svg")) == before

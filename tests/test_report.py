@@ -18,7 +18,7 @@ from costmodel import report
 from costmodel.cli import main
 from costmodel.errors import CostModelError
 from costmodel.results import METRIC_NAMES
-from costmodel.verdict import money
+from costmodel.verdict import money, verdict
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
@@ -164,3 +164,15 @@ def test_the_report_command_refuses_bad_input_with_exit_2(tmp_path, capsys, argu
     code = main(["report", str(EXAMPLE), "--out", str(tmp_path), *arguments])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_single_strategy_without_funding_reads_plainly(results):
+    data = results.scenario.to_data()
+    data["strategies"] = data["strategies"][:1]
+    data["correlations"] = []
+    del data["funding"]
+    run = costmodel.simulate(costmodel.parse_scenario(data), trials=64, seed=1)
+    page = report.report_html(run, {})
+    sentence = verdict(run)
+    assert page.count(sentence.split(";")[0]) == 1  # said once, not twice
+    assert "The scenario sets no funding" in page
