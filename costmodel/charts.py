@@ -130,7 +130,14 @@ def key_assumptions(results: Results) -> str:
     ``"36 months · discount rate 10 % a year · 25 agents"``."""
     scenario = results.scenario
     units = scenario.organisation
-    label = units.unit_label if units.units == 1 else f"{units.unit_label}s"
+    label = units.unit_label
+    if units.units != 1:  # agent -> agents, process -> processes, entity -> entities
+        if label.endswith(("s", "x", "ch", "sh")):
+            label += "es"
+        elif label.endswith("y") and label[-2:-1] not in "aeiou":
+            label = label[:-1] + "ies"
+        else:
+            label += "s"
     return (f"{scenario.horizon_months} months · discount rate "
             f"{percent(scenario.discount_rate, 1 if scenario.discount_rate * 100 % 1 else 0)}"
             f" a year · {units.units:,} {label}")

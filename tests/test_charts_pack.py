@@ -119,3 +119,13 @@ def test_risk_return_points_are_the_mean_and_the_downside(results, risk):
         assert trace.x[0] == pytest.approx(expected_x)
     with pytest.raises(ValueError, match="expected_shortfall"):
         charts.risk_return(results, risk="p1")
+
+
+@pytest.mark.parametrize(("label", "units", "expected"), [
+    ("process", 12, "12 processes"), ("entity", 3, "3 entities"), ("site", 1, "1 site"),
+    ("day", 2, "2 days")])
+def test_the_key_assumptions_name_the_units_in_plain_english(label, units, expected):
+    data = costmodel.load_scenario(EXAMPLE).to_data()
+    data["organisation"].update(unit_label=label, units=units)
+    run = costmodel.simulate(costmodel.parse_scenario(data), trials=16, seed=1)
+    assert charts.key_assumptions(run).endswith(f"a year · {expected}")
