@@ -458,7 +458,7 @@ def budget_and_cash(results: Results) -> go.Figure:
     figure = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
                            horizontal_spacing=0.14, figure=new_figure(),
                            subplot_titles=["Chance a fiscal year goes over the cap",
-                                           "Lowest cash balance over the horizon"])
+                                           "Lowest cash balance: median, P10–P90, P5–P95"])
     for strategy in results.strategies:
         funding, summary = strategy.funding, strategy.summary.funding
         if funding is None or summary is None:
@@ -511,8 +511,7 @@ def budget_and_cash(results: Results) -> go.Figure:
            f"from month {budget.fiscal_year_start_month}")
     house_style(figure, title="Budget and cash: can the business carry it?",
                 subtitle=f"{cap[0].upper() + cap[1:]}; cash on hand {cash}; after loans, "
-                         "grants and payment plans. Right: median, P10–P90 (dark), "
-                         "P5–P95 (light)",
+                         "grants and payment plans",
                 source=source_note(results), assumption=key_assumptions(results),
                 height=460)
     figure.update_layout(margin={"t": 156}, legend={"y": 1.1})

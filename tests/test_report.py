@@ -8,6 +8,7 @@ import csv
 import io
 import math
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +177,15 @@ def test_a_single_strategy_without_funding_reads_plainly(results):
     sentence = verdict(run)
     assert page.count(sentence.split(";")[0]) == 1  # said once, not twice
     assert "The scenario sets no funding" in page
+
+
+def test_chart_styles_become_presentation_attributes():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+           '<rect fill="blue" style="fill: rgb(1, 2, 3); fill-opacity: 0.5;"/>'
+           '<text style="font-family: Inter, \'Segoe UI\', Arial; white-space: pre;">a  b</text>'
+           '</svg>')
+    root = ET.fromstring(report._presentation_attributes(svg))
+    rect, text = list(root)
+    assert rect.attrib == {"fill": "rgb(1, 2, 3)", "fill-opacity": "0.5"}  # style wins
+    assert text.get("font-family") == "Inter, 'Segoe UI', Arial"
+    assert text.get("style") == "white-space: pre" and text.text == "a  b"
