@@ -51,12 +51,16 @@ from .verdict import MINUS, cards, describe_strategy, money, months, odds, verdi
 from .verdict import percent as _share
 
 __all__ = [
+    "DEFAULT_FORMATS",
     "PACK_FORMATS",
     "REPORT_WIDTH",
+    "chart_svgs",
+    "parse_formats",
     "report_html",
     "report_pdf",
     "summary_csv",
     "trials_csv",
+    "warm_pdf",
     "write_pack",
 ]
 
@@ -95,7 +99,7 @@ _CAPTIONS = {
 # --- the figures the report shows ------------------------------------------------------
 
 
-def percent(value: float) -> str:
+def _percent(value: float) -> str:
     """A share as a percentage, with a typographic minus (``−25 %``)."""
     return _share(value).replace("-", MINUS)
 
@@ -115,8 +119,8 @@ def _tei_rows(results: Results) -> list[dict[str, Any]]:
     for label, name, fmt in (("Present value of costs", "pv_costs", cash),
                              ("Present value of benefits", "pv_benefits", cash),
                              ("Net present value (NPV)", "npv", cash),
-                             ("Return on investment (ROI)", "roi", percent),
-                             ("Internal rate of return, per year", "irr_annual", percent),
+                             ("Return on investment (ROI)", "roi", _percent),
+                             ("Internal rate of return, per year", "irr_annual", _percent),
                              ("Payback", "payback_months", months),
                              ("Discounted payback", "discounted_payback_months", months),
                              ("Peak funding need (before financing)", "peak_funding_need",
@@ -132,7 +136,7 @@ def _tei_rows(results: Results) -> list[dict[str, Any]]:
                      "median": name.endswith("payback_months")})
     rows.append({"label": "Chance NPV above zero", "median": False,
                  "cells": [c for s in results.strategies
-                           for c in (percent(s.summary.prob_npv_positive), "", "")]})
+                           for c in (_percent(s.summary.prob_npv_positive), "", "")]})
     return rows
 
 
@@ -189,7 +193,7 @@ def _funding_rows(results: Results) -> list[dict[str, Any]]:
         cells = []
         for strategy in results.strategies:
             f = strategy.summary.funding
-            cells += [percent(f.prob_budget_breach) if f else "—", "", ""]
+            cells += [_percent(f.prob_budget_breach) if f else "—", "", ""]
         rows.append({"label": "Chance of going over the yearly budget", "cells": cells})
     return rows
 
