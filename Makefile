@@ -8,7 +8,7 @@ EXAMPLE ?= scenarios/customer_service_assistant.toml
 
 PORT ?= 8501
 
-.PHONY: run example test lint bench bench-convergence bench-dashboard bench-sensitivity screenshot clean
+.PHONY: run example test lint bench bench-convergence bench-dashboard bench-sensitivity bench-report screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench-sensitivity: $(STAMP)
 # Seconds from a changed assumption to redrawn charts, in headless Chromium (P95 of 20).
 bench-dashboard: $(STAMP)
 	$(BIN)/python benchmarks/dashboard.py
+
+# Seconds for a full proposal pack (PDF, HTML, CSV): cold process, and with the browser warm.
+bench-report: $(STAMP)
+	$(BIN)/python benchmarks/report.py
 
 # docs/dashboard.png, taken from the served dashboard in headless Chromium.
 screenshot: $(STAMP)

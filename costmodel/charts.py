@@ -23,30 +23,37 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 import functools
 import html
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .distributions import Distribution, parse_distribution
-from .results import Comparison, Results
+from .results import CHALLENGES, Comparison, Results
 from .verdict import money, paid_back_share, percent
 
 __all__ = [
     "PALETTE",
+    "budget_and_cash",
     "cash_fan",
+    "costs_by_challenge",
     "distribution_preview",
     "house_style",
+    "key_assumptions",
     "monthly_flows",
     "new_figure",
     "npv_difference",
     "npv_distribution",
     "payback_curve",
+    "present_value_summary",
+    "risk_return",
+    "run_charts",
     "source_note",
     "strategy_colours",
 ]
@@ -109,29 +116,50 @@ def _histogram(values: np.ndarray, edges: np.ndarray, *, share: bool) -> tuple[n
     return centres, (counts / max(values.size, 1) if share else counts)
 
 
-def source_note(results: Results) -> str:
+def source_note(results: Results, *, day: datetime.date | None = None) -> str:
     """``"Source: costmodel 0.1.0 · <scenario>"``, a new line, ``"16,384 trials (sobol),
-    seed 7"``."""
+    seed 7 · 2026-11-22"`` (the date the chart was drawn, today unless ``day`` is given)."""
     m = results.manifest
     run = "point estimate" if m.point else f"{m.trials:,} trials ({m.sampler}), seed {m.seed}"
-    return f"Source: costmodel {m.package_version} · {m.scenario_name}\n{run}"
+    day = day or datetime.date.today()
+    return f"Source: costmodel {m.package_version} · {m.scenario_name}\n{run} · {day:%Y-%m-%d}"
+
+
+def key_assumptions(results: Results) -> str:
+    """The assumptions every chart of a run rests on, for its subtitle:
+    ``"36 months · discount rate 10 % a year · 25 agents"``."""
+    scenario = results.scenario
+    units = scenario.organisation
+    label = units.unit_label
+    if units.units != 1:  # agent -> agents, process -> processes, entity -> entities
+        if label.endswith(("s", "x", "ch", "sh")):
+            label += "es"
+        elif label.endswith("y") and label[-2:-1] not in "aeiou":
+            label = label[:-1] + "ies"
+        else:
+            label += "s"
+    return (f"{scenario.horizon_months} months · discount rate "
+            f"{percent(scenario.discount_rate, 1 if scenario.discount_rate * 100 % 1 else 0)}"
+            f" a year · {units.units:,} {label}")
 
 
 def house_style(figure: go.Figure, *, title: str, subtitle: str = "", source: str = "",
-                height: int = 420) -> go.Figure:
-    """Apply the house style: title and subtitle at the top left, the legend under
-    them, a source note at the bottom left. ``title``, ``subtitle`` and ``source`` are
+                height: int = 420, assumption: str = "") -> go.Figure:
+    """Apply the house style: title and subtitle at the top left (the key
+    ``assumption`` on a line of its own under them), the legend under them, a source
+    note at the bottom left. ``title``, ``subtitle``, ``assumption`` and ``source`` are
     plain text (escaped here). Returns ``figure``."""
     heading = f"<b>{_text(title)}</b>"
-    if subtitle:
-        heading += f"<br><span style='font-size:12px;color:{_MUTED}'>{_text(subtitle)}</span>"
+    for line in (subtitle, assumption):
+        if line:
+            heading += f"<br><span style='font-size:12px;color:{_MUTED}'>{_text(line)}</span>"
     bottom = 94 if source else 48
     figure.update_layout(
         height=height,
         title={"text": heading, "x": 0.0, "xanchor": "left", "xref": "container", "y": 1.0,
-               "yanchor": "top", "yref": "container", "pad": {"t": 10, "l": 4},
+               "yanchor": "top", "yref": "container", "pad": {"t": 26, "l": 4},
                "font": {"size": 15}},
-        margin={"l": 64, "r": 24, "t": 96, "b": bottom},
+        margin={"l": 64, "r": 24, "t": 124 if assumption else 106, "b": bottom},
         legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.0,
                 "yanchor": "bottom", "bgcolor": "rgba(0,0,0,0)", "font": {"size": 11}},
     )
@@ -196,8 +224,9 @@ def cash_fan(results: Results) -> go.Figure:
         figure, title="Cumulative cash: when each plan breaks even",
         subtitle="Median, with the middle half (dark) and 90 % (light) of trials; "
                  "the dotted line is break-even",
-        source=source_note(results), height=440 + 260 * (rows - 1))
-    figure.update_layout(margin={"t": 128}, legend={"y": 1.1})
+        source=source_note(results), height=440 + 260 * (rows - 1),
+        assumption=key_assumptions(results))
+    figure.update_layout(margin={"t": 156}, legend={"y": 1.1})
     return figure
 
 
@@ -230,7 +259,7 @@ def npv_distribution(results: Results) -> go.Figure:
     return house_style(figure, title="NPV: the spread of outcomes",
                        subtitle="Share of trials per bin; dashed: expected NPV; "
                                 "dotted: break-even",
-                       source=source_note(results))
+                       source=source_note(results), assumption=key_assumptions(results))
 
 
 def payback_curve(results: Results) -> go.Figure:
@@ -253,7 +282,7 @@ def payback_curve(results: Results) -> go.Figure:
     return house_style(figure, title="Payback: the chance of having paid back by each month",
                        subtitle="Undiscounted cumulative cash back above zero; "
                                 "dotted: an even chance",
-                       source=source_note(results))
+                       source=source_note(results), assumption=key_assumptions(results))
 
 
 def npv_difference(results: Results, comparison: Comparison) -> go.Figure:
@@ -285,17 +314,24 @@ def npv_difference(results: Results, comparison: Comparison) -> go.Figure:
                 f"mean difference {money(comparison.mean_delta_npv, currency, signed=True)} "
                 f"(dashed line)")
     return house_style(figure, title=f"{comparison.a} against {comparison.b}, on the same "
-                                     "draws", subtitle=subtitle, source=source_note(results))
+                                     "draws", subtitle=subtitle, source=source_note(results),
+                       assumption=key_assumptions(results))
 
 
-def monthly_flows(results: Results, strategy_name: str) -> go.Figure:
-    """Mean monthly costs by category (below zero) and benefits by item (above zero) of
-    one strategy, with the mean net cash flow as a line."""
+def monthly_flows(results: Results, strategy_name: str, *,
+                  by: Literal["category", "challenge"] = "category") -> go.Figure:
+    """Mean monthly costs by category, or ``by="challenge"`` by adoption challenge
+    (below zero), and benefits by item (above zero) of one strategy, with the mean net
+    cash flow as a line."""
+    if by not in ("category", "challenge"):
+        raise ValueError(f"by={by!r}: use 'category' or 'challenge'")
     strategy = results[strategy_name]
     currency = results.scenario.currency
     month = np.arange(results.scenario.horizon_months)
     figure = new_figure()
-    for k, (category, values) in enumerate(strategy.mean_costs_by_category.items()):
+    costs = (strategy.mean_costs_by_category if by == "category"
+             else strategy.mean_costs_by_challenge)
+    for k, (category, values) in enumerate(costs.items()):
         figure.add_trace(go.Bar(
             x=month, y=-np.asarray(values), name=category.replace("_", " "),
             marker={"color": _FLOW_COSTS[k % len(_FLOW_COSTS)]},
@@ -314,13 +350,241 @@ def monthly_flows(results: Results, strategy_name: str) -> go.Figure:
     figure.update_xaxes(**_months_axis(len(month)))
     figure.update_yaxes(title=f"mean cash flow [{currency}/month]", **_money_axis(currency))
     house_style(figure, title=f"Where the money goes and comes from: {strategy_name}",
-                subtitle="Mean over trials per month: costs by category below zero, "
+                subtitle=f"Mean over trials per month: costs by {by} below zero, "
                          "benefits by item above",
-                source=source_note(results), height=520)
-    # a dozen series: the legend as a column at the right, clear of the title
-    figure.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0,
-                                 "yanchor": "top"}, margin={"r": 220, "t": 72})
+                source=source_note(results), height=440,
+                assumption=key_assumptions(results))
+    # many series: the legend goes to the right, one per line, not over the title
+    figure.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left",
+                                 "y": 1.0, "yanchor": "top"}, margin={"r": 12})
     return figure
+
+
+def _discount(results: Results) -> np.ndarray:
+    """Discount factor of each month, ``(1 + r_month) ** -m`` (month 0 undiscounted)."""
+    months = np.arange(results.scenario.horizon_months)
+    return (1.0 + results.scenario.rate_monthly) ** -months
+
+
+def present_value_summary(results: Results) -> go.Figure:
+    """The TEI-style summary: present value of benefits, of costs (below zero) and NPV
+    per strategy, as expected values with whiskers from P10 to P90 of the trials — so a
+    "risk-adjusted" figure is a stated percentile, not a flat haircut."""
+    colours = strategy_colours(results.names)
+    currency = results.scenario.currency
+    labels = ["PV of benefits", "PV of costs", "NPV"]
+    figure = new_figure()
+    for strategy in results.strategies:
+        s = strategy.summary
+        # costs are drawn below zero: their P10 (low cost) is the top of the whisker
+        stats = ((s.pv_benefits, 1.0), (s.pv_costs, -1.0), (s.npv, 1.0))
+        mean = np.array([sign * stat.mean for stat, sign in stats])
+        upper = np.array([max(sign * stat.p10, sign * stat.p90) for stat, sign in stats])
+        lower = np.array([min(sign * stat.p10, sign * stat.p90) for stat, sign in stats])
+        figure.add_trace(go.Bar(
+            x=labels, y=mean, name=_text(strategy.name), offsetgroup=strategy.name,
+            marker={"color": colours[strategy.name], "line": {"width": 0}},
+            error_y={"type": "data", "symmetric": False, "array": upper - mean,
+                     "arrayminus": mean - lower, "color": _INK, "thickness": 1.2,
+                     "width": 6},
+            customdata=np.stack([lower, upper], axis=1),
+            hovertemplate="%{x}: %{y:,.0f}<br>P10–P90: %{customdata[0]:,.0f} to "
+                          "%{customdata[1]:,.0f}<extra>%{fullData.name}</extra>"))
+        # the expected value written past the end of its whisker
+        below = mean < 0
+        figure.add_trace(go.Scatter(
+            x=labels, y=np.where(below, lower, upper), mode="text", showlegend=False,
+            offsetgroup=strategy.name, hoverinfo="skip", cliponaxis=False,
+            text=[money(v, currency, compact=True) for v in mean],
+            textposition=["bottom center" if b else "top center" for b in below],
+            textfont={"color": colours[strategy.name], "size": 12}))
+    figure.add_hline(y=0, line={"color": _INK, "width": 1})
+    figure.update_layout(barmode="group", scattermode="group", bargap=0.25,
+                         bargroupgap=0.08)
+    figure.update_yaxes(title=f"present value at month 0 [{currency}]",
+                        **_money_axis(currency))
+    return house_style(figure, title="Present value of benefits, costs and NPV",
+                       subtitle="Expected value per strategy; whiskers: P10 to P90 of trials",
+                       source=source_note(results), assumption=key_assumptions(results))
+
+
+def costs_by_challenge(results: Results) -> go.Figure:
+    """Present value of each strategy's expected costs, grouped by the adoption
+    challenge they answer (training and change, data, integration, compliance and
+    security, licences and running costs). The bars of a strategy add up to its
+    expected PV of costs."""
+    colours = strategy_colours(results.names)
+    currency = results.scenario.currency
+    discount = _discount(results)
+    present = [c for c in CHALLENGES
+               if any(c in s.mean_costs_by_challenge for s in results.strategies)]
+    figure = new_figure()
+    for strategy in results.strategies:
+        by_challenge = strategy.mean_costs_by_challenge
+        values = np.array([float(discount @ by_challenge[c]) if c in by_challenge else 0.0
+                           for c in present])
+        figure.add_trace(go.Bar(
+            y=present, x=values, orientation="h", name=_text(strategy.name),
+            marker={"color": colours[strategy.name], "line": {"width": 0}},
+            text=[money(v, currency, compact=True) for v in values],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}: %{x:,.0f}<extra>%{fullData.name}</extra>"))
+    figure.update_layout(barmode="group", bargap=0.3)
+    figure.update_yaxes(autorange="reversed", title=None)
+    figure.update_xaxes(title=f"present value of expected costs [{currency}]",
+                        rangemode="tozero", **_money_axis(currency))
+    return house_style(figure, title="What each adoption challenge costs",
+                       subtitle="Present value of the expected costs, by the challenge they "
+                                "answer (the productivity dip counts as resistance to change)",
+                       source=source_note(results), assumption=key_assumptions(results),
+                       height=400 + 24 * len(present) * max(1, len(results.names) - 1))
+
+
+def _fiscal_year_labels(starts: np.ndarray, horizon: int) -> list[str]:
+    ends = np.append(starts[1:], horizon) - 1
+    return [f"FY{k + 1}<br>months {a}–{b}" for k, (a, b) in enumerate(zip(starts, ends,
+                                                                          strict=True))]
+
+
+def budget_and_cash(results: Results) -> go.Figure:
+    """The business's position against its yearly budget cap and its cash: left, the
+    chance that a fiscal year's AI spend goes over the cap, per strategy; right, the
+    lowest cash balance over the horizon (cash on hand plus the cumulative flows after
+    financing), median with P10–P90 and P5–P95."""
+    colours = strategy_colours(results.names)
+    scenario = results.scenario
+    currency = scenario.currency
+    budget = scenario.funding.budget
+    figure = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
+                           horizontal_spacing=0.14, figure=new_figure(),
+                           subplot_titles=["Chance a fiscal year goes over the cap",
+                                           "Lowest cash balance: median, P10–P90, P5–P95"])
+    for strategy in results.strategies:
+        funding, summary = strategy.funding, strategy.summary.funding
+        if funding is None or summary is None:
+            continue
+        colour = colours[strategy.name]
+        if budget is not None:
+            labels = _fiscal_year_labels(np.asarray(funding.fiscal_year_starts),
+                                         scenario.horizon_months)
+            figure.add_trace(go.Bar(
+                x=labels, y=list(summary.prob_breach_by_fiscal_year),
+                name=_text(strategy.name), legendgroup=strategy.name,
+                marker={"color": colour, "line": {"width": 0}},
+                text=[percent(p) for p in summary.prob_breach_by_fiscal_year],
+                textposition="outside", cliponaxis=False,
+                hovertemplate="%{y:.1%} of trials over the cap<extra>%{fullData.name}"
+                              "</extra>"), row=1, col=1)
+        low = summary.min_cash
+        name = _text(strategy.name)
+        figure.add_trace(go.Scatter(
+            x=[low.p5, low.p95], y=[name, name], mode="lines", showlegend=False,
+            line={"color": _rgba(colour, 0.35), "width": 10}, hoverinfo="skip"),
+            row=1, col=2)
+        figure.add_trace(go.Scatter(
+            x=[low.p10, low.p90], y=[name, name], mode="lines", showlegend=False,
+            line={"color": colour, "width": 10}, hoverinfo="skip"), row=1, col=2)
+        figure.add_trace(go.Scatter(
+            x=[low.p50], y=[name], mode="markers+text", name=name,
+            legendgroup=strategy.name, showlegend=budget is None,
+            marker={"color": "white", "size": 11, "line": {"color": _INK, "width": 2}},
+            text=[money(low.p50, currency, compact=True)], textposition="top center",
+            hovertemplate=f"median %{{x:,.0f}}<br>P10–P90 {low.p10:,.0f} to "
+                          f"{low.p90:,.0f}<extra>{name}</extra>"), row=1, col=2)
+    if budget is None:
+        figure.add_annotation(text="No yearly budget is set in this scenario", row=1,
+                              col=1, x=0.5, y=0.5, xref="x domain", yref="y domain",
+                              showarrow=False, font={"color": _MUTED})
+        figure.update_xaxes(visible=False, row=1, col=1)
+    figure.add_vline(x=0, line={"color": _INK, "width": 1, "dash": "dot"}, row=1, col=2)
+    figure.update_layout(barmode="group", bargap=0.3)
+    figure.update_yaxes(title="share of trials over the cap", tickformat=".0%",
+                        range=[0, 1.08], row=1, col=1)
+    count = len(results.strategies)
+    figure.update_yaxes(range=[count - 0.5, -0.8], row=1, col=2)  # first on top, room for labels
+    figure.update_xaxes(title=f"lowest cash balance [{currency}]", row=1, col=2,
+                        **_money_axis(currency))
+    cash = money(scenario.funding.cash_on_hand, currency, compact=True)
+    cap = ("no yearly cap" if budget is None else
+           f"yearly cap {money(budget.yearly_cap, currency, compact=True)} "
+           f"({'net of savings' if budget.savings_count else 'on spending'}), fiscal years "
+           f"from month {budget.fiscal_year_start_month}")
+    house_style(figure, title="Budget and cash: can the business carry it?",
+                subtitle=f"{cap[0].upper() + cap[1:]}; cash on hand {cash}; after loans, "
+                         "grants and payment plans",
+                source=source_note(results), assumption=key_assumptions(results),
+                height=460)
+    figure.update_layout(margin={"t": 156}, legend={"y": 1.1})
+    return figure
+
+
+def risk_return(results: Results, *, risk: Literal["p5", "expected_shortfall"] = "p5"
+                ) -> go.Figure:
+    """Risk against return: each strategy's expected NPV (up is better) against its
+    bad case — the 5th percentile of NPV, or ``risk="expected_shortfall"`` the mean of
+    the worst 5 % of trials (right is a milder bad case). Vertical whiskers: ±2
+    Monte Carlo standard errors of the expected NPV."""
+    if risk not in ("p5", "expected_shortfall"):
+        raise ValueError(f"risk={risk!r}: use 'p5' or 'expected_shortfall'")
+    colours = strategy_colours(results.names)
+    currency = results.scenario.currency
+    label = ("5th percentile of NPV" if risk == "p5"
+             else "expected shortfall (mean of the worst 5 % of NPV)")
+    figure = new_figure()
+    # labels above and below the points in turn, from the highest expected NPV down
+    order = np.argsort([-s.summary.npv.mean for s in results.strategies], kind="stable")
+    above = {results.strategies[k].name: rank % 2 == 0 for rank, k in enumerate(order)}
+    for strategy in results.strategies:
+        s = strategy.summary
+        downside = s.npv.p5 if risk == "p5" else s.npv_expected_shortfall
+        error = 2 * s.npv.mean_se if math.isfinite(s.npv.mean_se) else 0.0
+        figure.add_trace(go.Scatter(
+            x=[downside], y=[s.npv.mean], mode="markers+text", name=_text(strategy.name),
+            marker={"color": colours[strategy.name], "size": 16,
+                    "line": {"color": "white", "width": 1.5}},
+            error_y={"type": "data", "array": [error], "color": colours[strategy.name],
+                     "thickness": 1.5, "width": 5},
+            text=[f"{_text(strategy.name)}<br>P(NPV > 0) {percent(s.prob_npv_positive)}"],
+            textposition="top center" if above[strategy.name] else "bottom center",
+            cliponaxis=False,
+            hovertemplate=f"expected NPV %{{y:,.0f}}<br>{label}: %{{x:,.0f}}"
+                          "<extra>%{fullData.name}</extra>"))
+    for line in (figure.add_hline, figure.add_vline):
+        line(0, line={"color": _INK, "width": 1, "dash": "dot"})
+    figure.update_xaxes(title=f"{label} [{currency}]", **_money_axis(currency))
+    figure.update_yaxes(title=f"expected NPV [{currency}]", **_money_axis(currency))
+    # room for the labels around the points; break-even (0) in view on the NPV axis
+    xs = [t.x[0] for t in figure.data]
+    ys = [t.y[0] for t in figure.data] + [0.0]
+    pad_x = max(0.3 * (max(xs) - min(xs)), 0.1 * max(abs(v) for v in xs), 1.0)
+    pad_y = 0.3 * max(max(ys) - min(ys), 1.0)
+    figure.update_xaxes(range=[min(xs) - pad_x, max(xs) + pad_x])
+    figure.update_yaxes(range=[min(ys) - pad_y, max(ys) + pad_y])
+    return house_style(figure, title="Risk and return of each strategy",
+                       subtitle="Up: more value on average; right: a milder bad case; "
+                                "whiskers: ±2 standard errors of the mean",
+                       source=source_note(results), assumption=key_assumptions(results))
+
+
+def run_charts(results: Results) -> dict[str, go.Figure]:
+    """Every chart of a run, keyed by a file-name stem, in the report's order: the
+    headline charts, the paired difference of the first two strategies, then the
+    monthly flows by challenge of each strategy (``monthly_flows_1``, …)."""
+    figures = {
+        "present_value": present_value_summary(results),
+        "cash_fan": cash_fan(results),
+        "npv_distribution": npv_distribution(results),
+        "risk_return": risk_return(results),
+        "payback_curve": payback_curve(results),
+        "costs_by_challenge": costs_by_challenge(results),
+        "budget_and_cash": budget_and_cash(results),
+    }
+    comparisons = results.comparisons()
+    if comparisons:
+        figures["npv_difference"] = npv_difference(results, comparisons[0])
+    for k, name in enumerate(results.names):
+        figures[f"monthly_flows_{k + 1}"] = monthly_flows(results, name, by="challenge")
+    return figures
 
 
 # --- inputs --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The command line: ``costmodel run | validate | sensitivity | compare | app``.
+"""The command line: ``costmodel run | validate | sensitivity | compare | report | app``.
 
 Exit codes: 0 on success, 2 on bad input (the message on stderr, no traceback).
 """
@@ -185,6 +185,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="scenario file to open, or a folder of scenarios (default: "
                           "./scenarios, else the examples)")
     app.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (8501)")
+    report = commands.add_parser(
+        "report", help="write the budget-proposal pack: report (PDF, HTML), charts, CSV")
+    report.add_argument("path", help="scenario file (.toml or .json)")
+    report.add_argument("--out", required=True, metavar="DIR",
+                        help="folder to write into (created if needed)")
+    report.add_argument("--format", default="pdf,html,csv", metavar="LIST",
+                        help="comma-separated: pdf, html, png, svg, csv (default "
+                             "pdf,html,csv; png and svg write every chart to DIR/charts)")
+    report.add_argument("--trials", type=int, help=f"number of trials (1-{MAX_TRIALS:,})")
+    report.add_argument("--seed", type=int, help="random seed (same seed, same numbers)")
+    report.add_argument("--sampler", choices=["mc", "lhs", "sobol"],
+                        help="sampling method (default: the scenario's)")
     return parser
 
 
@@ -247,6 +259,29 @@ def _sensitivity(args) -> int:
         print(json.dumps(data, indent=2, allow_nan=False))
     else:
         print(report.to_text(chosen, top=args.top))
+def _report(args: argparse.Namespace) -> int:
+    """``costmodel report``: simulate, then write the pack; prints the files written."""
+    from .report import parse_formats, write_pack
+
+    try:
+        formats = parse_formats(args.format)
+        if set(formats) & {"pdf", "html", "png", "svg"}:
+            from .export import start_in_background
+
+            start_in_background()  # Chromium starts while the model runs
+        scenario = load_scenario(args.path)
+        if args.trials is not None and not 1 <= args.trials <= MAX_TRIALS:
+            raise CostModelError(f"--trials {args.trials}: use a count between 1 and "
+                                 f"{MAX_TRIALS:,}")
+        if args.seed is not None and args.seed < 0:
+            raise CostModelError(f"--seed {args.seed}: use a seed of 0 or more")
+        results = simulate(scenario, trials=args.trials, seed=args.seed, sampler=args.sampler)
+        written = write_pack(results, args.out, formats)
+    except CostModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
     return 0
 
 
@@ -296,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sensitivity(args)
     if args.command == "compare":
         return _compare(args)
+    if args.command == "report":
+        return _report(args)
     try:
         scenario = _load(args.path)
         if args.command == "validate":

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from .scenario import Scenario
+from .scenario import COST_CATEGORIES, Scenario
 
 __all__ = [
     "BAND_LEVELS",
+    "CHALLENGES",
     "FUNDING_FIELDS",
     "GATE_FIELDS",
     "METRIC_NAMES",
@@ -33,6 +34,7 @@ __all__ = [
     "StrategyResult",
     "StrategySummary",
     "TrialMetrics",
+    "challenge_of",
     "expected_shortfall",
     "percentiles",
     "standard_error",
@@ -227,6 +229,25 @@ class Bands:
         if matches.size == 0:
             raise KeyError(f"no band at P{level:g}; levels are {self.levels.tolist()}")
         return self.values[matches[0]]
+
+
+#: The adoption challenges costs are grouped by, in report order.
+CHALLENGES = ("resistance to change", "data quality and accessibility",
+              "integration with existing systems", "regulation and privacy",
+              "licences and running costs", "other")
+
+
+def challenge_of(category: str) -> str:
+    """The adoption challenge of a cost category (:data:`CHALLENGES`).
+
+    Examples
+    --------
+    >>> challenge_of("training"), challenge_of("productivity_dip"), challenge_of("security")
+    ('resistance to change', 'resistance to change', 'regulation and privacy')
+    """
+    if category == "productivity_dip":  # lost output at go-live: resistance to change
+        return CHALLENGES[0]
+    return COST_CATEGORIES.get(category, "other")
 
 
 #: Per-trial outputs of a stage gate.
@@ -517,6 +538,22 @@ class StrategyResult:
         """Mean total benefit per month [currency/month]."""
         zero = np.zeros(self.cumulative_cash.values.shape[1])
         return sum(self.mean_benefits_by_item.values(), zero)
+
+    @property
+    def mean_costs_by_challenge(self) -> dict[str, np.ndarray]:
+        """Mean cost per month of each adoption challenge [currency/month], ``(n_months,)``
+        each, in the order of :data:`CHALLENGES` (challenges without costs left out).
+
+        A cost category belongs to the challenge named in
+        :data:`costmodel.scenario.COST_CATEGORIES`; the productivity dip at go-live to
+        "resistance to change". The challenges' costs add up to :attr:`mean_costs`.
+        """
+        zero = np.zeros(self.cumulative_cash.values.shape[1])
+        sums: dict[str, np.ndarray] = {}
+        for category, values in self.mean_costs_by_category.items():
+            challenge = challenge_of(category)
+            sums[challenge] = sums.get(challenge, zero) + values
+        return {c: _frozen(sums[c]) for c in CHALLENGES if c in sums}
 
 
 @dataclass(frozen=True)

@@ -252,3 +252,29 @@ def write_text_atomic(path: Path, text: str) -> None:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and ``os.replace`` (images, PDF)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp_name = None
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False,
+                                         prefix=f".{path.name}.", suffix=".tmp") as handle:
+            tmp_name = handle.name
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, _file_mode(path))
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise StoreError(f"could not write {path}: {exc.strerror or exc} — the previous file, "
+                         "if any, is unchanged") from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass

@@ -26,6 +26,7 @@ __all__ = [
     "Card",
     "cards",
     "currency_symbol",
+    "describe_strategy",
     "money",
     "months",
     "npv_change",
@@ -221,6 +222,12 @@ def _single(card: Card, currency: str) -> str:
             f"({money(card.npv_p10, currency, compact=True)} to "
             f"{money(card.npv_p90, currency, compact=True)} in 8 cases in 10); it "
             f"{payback}; it {_loss_phrase(card)}.")
+
+
+def describe_strategy(card: Card, currency: str) -> str:
+    """One plain-language sentence on one strategy: expected NPV with its P10-P90 range,
+    median payback and the chance of losing money."""
+    return _single(card, currency)
 
 
 def verdict(results: Results) -> str:

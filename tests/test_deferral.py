@@ -32,9 +32,9 @@ EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
 
 def hand_case(cap: float, policy: str = "defer", **budget) -> dict:
     """1,000 units, 36 months, fiscal years from month 0. A platform fee of 500 a month from
-    the pilot's start (no phase; it moves with the pilot); a one-time set-up of 20 per unit, paid in each phase's go-live month
-    (lead time 0); a running cost of 0.1 per unit and month. Two phases of 50 %, planned
-    for months 2 and 6."""
+    the pilot's start (no phase; it moves with the pilot); a one-time set-up of 20 per unit,
+    paid in each phase's go-live month (lead time 0); a running cost of 0.1 per unit and
+    month. Two phases of 50 %, planned for months 2 and 6."""
     return {
         "name": "Hand case", "horizon_months": 36, "discount_rate": 0.0,
         "organisation": {"units": 1000},

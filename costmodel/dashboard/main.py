@@ -19,6 +19,7 @@ PAGE_LIST = (
     ("uncertainty_risks.py", "Uncertainty and risks", ":material/warning:"),
     ("sensitivity.py", "Sensitivity", ":material/tune:"),
     ("compare.py", "Compare", ":material/compare_arrows:"),
+    ("export.py", "Export", ":material/download:"),
 )
 
 

@@ -158,6 +158,7 @@ def render() -> None:
     chosen = st.segmented_control("Strategy", names, default=names[0], format_func=plain,
                                   key="costs_benefits.strategy") or names[0]
     chart(charts.monthly_flows(results, chosen), "costs_benefits.flows")
+    chart(charts.costs_by_challenge(results), "costs_benefits.by_challenge")
 
 
 if __name__ == "__main__":

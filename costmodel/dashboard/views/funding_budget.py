@@ -288,6 +288,7 @@ def render() -> None:
     st.caption("The chart shows the project's own cash, before loans, grants and payment "
                "plans; the peak cash need above is after them.")
     chart(charts.cash_fan(results), "funding_budget.cash_fan")
+    chart(charts.budget_and_cash(results), "funding_budget.budget_and_cash")
 
 
 if __name__ == "__main__":

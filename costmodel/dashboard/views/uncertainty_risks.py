@@ -133,6 +133,7 @@ def render() -> None:
     chart(charts.npv_distribution(results), "uncertainty_risks.npv_distribution")
     for index, comparison in enumerate(results.comparisons()):
         chart(charts.npv_difference(results, comparison), f"uncertainty_risks.pair.{index}")
+    chart(charts.risk_return(results), "uncertainty_risks.risk_return")
 
 
 if __name__ == "__main__":
