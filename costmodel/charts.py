@@ -801,6 +801,8 @@ def sobol_chart(indices: Any, strategy: str, *, kind: str = "input",
                                                   f"(2 + sets) = {indices.evaluations:,} "
                                                   f"trials, seed {indices.seed}"),
         height=max(360, 160 + 44 * len(rows)))
+
+
 # --- comparing scenarios ---------------------------------------------------------------
 # Charts of a :class:`costmodel.compare.Comparison`: a scenario keeps its colour (by its
 # position in the comparison) in each of them.

@@ -259,6 +259,9 @@ def _sensitivity(args) -> int:
         print(json.dumps(data, indent=2, allow_nan=False))
     else:
         print(report.to_text(chosen, top=args.top))
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     """``costmodel report``: simulate, then write the pack; prints the files written."""
     from .report import parse_formats, write_pack
