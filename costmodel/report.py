@@ -81,7 +81,8 @@ _UNITS = {"npv": "currency", "irr_annual": "fraction/year", "roi": "fraction",
           "total_cost": "currency", "pv_costs": "currency", "pv_benefits": "currency",
           "business_npv": "currency", "interest_paid": "currency",
           "peak_cash_need": "currency", "min_cash": "currency",
-          "months_negative_cash": "months", "budget_overshoot": "currency"}
+          "months_negative_cash": "months", "budget_overshoot": "currency",
+          "deferral_months": "months", "npv_without_deferral": "currency"}
 
 #: Chart captions in the report, by :func:`costmodel.charts.run_charts` key.
 _CAPTIONS = {
@@ -470,9 +471,10 @@ def summary_csv(results: Results) -> str:
     for strategy in results.strategies:
         s = strategy.summary
         stats: list[tuple[str, Stat]] = [(n, getattr(s, n)) for n in METRIC_NAMES]
-        if s.funding is not None:
+        if s.funding is not None:  # the business view's statistics (and, under the
+            # budget's defer policy, how long the rollout waited)
             stats += [(n, getattr(s.funding, n)) for n in FUNDING_FIELDS
-                      if n != "budget_overshoot"]
+                      if isinstance(getattr(s.funding, n, None), Stat)]
         for name, stat in stats:
             writer.writerow([strategy.name, name, _UNITS[name], *(_number(getattr(stat, k))
                              for k in ("mean", "mean_se", "sd", "p5", "p10", "p50", "p90",
@@ -485,6 +487,9 @@ def summary_csv(results: Results) -> str:
                                   s.funding.prob_budget_breach_se))
             probabilities += [(f"prob_budget_breach_fy{k + 1}", p, math.nan)
                               for k, p in enumerate(s.funding.prob_breach_by_fiscal_year)]
+        if s.funding is not None and s.funding.prob_deferred is not None:
+            probabilities.append(("prob_deferred", s.funding.prob_deferred,
+                                  s.funding.prob_deferred_se))
         for name, value, error in probabilities:
             writer.writerow([strategy.name, name, "fraction", _number(value), _number(error),
                              *[""] * 6])
