@@ -432,8 +432,9 @@ def _attribute(base_scenario: Scenario, other_scenario: Scenario, changes: Seque
     if not common:
         return []
     attributed = [c for c in changes if c.attributed]
-    for coarse in (False, True):
-        labelled = _groups(attributed, coarse)
+    for coarse in (False, True, None):  # per change, per item, all together
+        labelled = (_groups(attributed, coarse) if coarse is not None else
+                    [("all the changes together", list(attributed))] if attributed else [])
         groups = [g for _, g in labelled]
         k = len(groups)
         method: Literal["shapley", "sequential"] = "shapley" if k <= max_exact else "sequential"
@@ -465,6 +466,10 @@ def _attribute(base_scenario: Scenario, other_scenario: Scenario, changes: Seque
     if coarse:
         notes.append("some changes only make a valid scenario together, so they are "
                      "attributed per item")
+    elif coarse is None:
+        first = problem.problems[0]
+        notes.append(f"a mix of the two is not a valid scenario (e.g. {first.path}: "
+                     f"{first.message}), so the difference is not split between the changes")
     if method == "sequential":
         notes.append(f"{k} changes: switched one at a time in the order listed (an average "
                      f"over every order needs at most {max_exact})")

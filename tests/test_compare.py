@@ -269,3 +269,16 @@ def test_the_comparison_charts_follow_the_house_style_and_escape_names():
     medians = [t for t in figures["fan"].data if t.showlegend is not False]
     assert len(medians) == 2 and medians[0].y[-1] == pytest.approx(
         result.results[0]["All at once"].cumulative_cash.at(50)[-1])
+
+
+def test_scenarios_that_cannot_be_mixed_are_compared_without_a_split():
+    # two unrelated examples: no mix of their changes is a valid scenario (the first's lease
+    # names a cost the second lacks), so the difference is one contribution, with a note
+    base = load_scenario(ROOT / "scenarios" / "customer_service_assistant.toml")
+    other = load_scenario(ROOT / "scenarios" / "knowledge_assistant.toml")
+    result = compare([base, other], trials=256, seed=2, sampler="mc")
+    for attribution in result.attributions:
+        assert [c.change for c in attribution.contributions] == ["all the changes together"]
+        assert attribution.contributions[0].value == pytest.approx(
+            attribution.other_npv - attribution.base_npv, rel=1e-12)
+        assert "not a valid scenario" in attribution.note
