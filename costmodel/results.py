@@ -19,6 +19,7 @@ from .scenario import COST_CATEGORIES, Scenario
 
 __all__ = [
     "BAND_LEVELS",
+    "BUSINESS_FIELDS",
     "CHALLENGES",
     "FUNDING_FIELDS",
     "GATE_FIELDS",
@@ -277,8 +278,10 @@ class GateResult:
 
 
 #: Per-trial funding figures (the business view), in report order.
-FUNDING_FIELDS = ("business_npv", "interest_paid", "peak_cash_need", "min_cash",
-                  "months_negative_cash", "budget_overshoot", "deferral_months",
+#: The business view's figures summarised by a :class:`Stat` in every summary.
+BUSINESS_FIELDS = ("business_npv", "interest_paid", "peak_cash_need", "min_cash",
+                   "months_negative_cash")
+FUNDING_FIELDS = (*BUSINESS_FIELDS, "budget_overshoot", "deferral_months",
                   "npv_without_deferral")
 
 
@@ -365,7 +368,7 @@ class FundingSummary:
            npv: np.ndarray | None = None) -> FundingSummary:
         """``npv``: the strategy's project NPV per trial (for the cost of deferral)."""
         stats = {name: Stat.of(getattr(funding, name), replicate_starts)
-                 for name in FUNDING_FIELDS[:5]}
+                 for name in BUSINESS_FIELDS}
         if not funding.has_budget:
             return cls(**stats)
         if funding.defers:
@@ -387,9 +390,8 @@ class FundingSummary:
                    expected_breach=float(np.mean(breached)) if breached.size else math.nan)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {name: getattr(self, name).to_json() for name in (
-            "business_npv", "interest_paid", "peak_cash_need", "min_cash",
-            "months_negative_cash")}
+        out: dict[str, Any] = {name: getattr(self, name).to_json()
+                               for name in BUSINESS_FIELDS}
         for name in ("prob_budget_breach", "prob_budget_breach_se", "expected_breach"):
             out[name] = _json_number(getattr(self, name))  # None without a budget
         if self.deferral_months is not None:  # the defer policy

@@ -20,14 +20,10 @@ from costmodel.cli import main
 from costmodel.errors import CostModelError
 from costmodel.results import METRIC_NAMES
 from costmodel.verdict import money, verdict
+from tests.test_export import EXTERNAL, HAS_BROWSER, needs_browser
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
-HAS_BROWSER = Path("/usr/bin/chromium").exists()
-needs_browser = pytest.mark.skipif(not HAS_BROWSER, reason="needs /usr/bin/chromium "
-                                                           "(.ci/run installs it)")
-EXTERNAL = re.compile(r"""(?:\bsrc|\bhref)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?"""
-                      r"""(?:https?:)?//|@import""", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")

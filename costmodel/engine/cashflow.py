@@ -159,56 +159,49 @@ class _Timing:
         self._masks: dict[tuple, np.ndarray] = {}
         self.ones = np.ones(n_months)
 
-    def _mask(self, key: tuple, make) -> np.ndarray:
+    def _timed(self, key: tuple, month: int | None, profile, mask) -> tuple:
+        """``(profile(month), None)`` when the month is the same in every trial, else
+        ones and the per-trial ``mask()``, made once per ``key``."""
+        if month is not None:
+            return profile(month), None
         if key not in self._masks:
-            self._masks[key] = make()
-        return self._masks[key]
+            self._masks[key] = mask()
+        return self.ones, self._masks[key]
 
     def live(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """1 from phase ``p``'s go-live on."""
-        month = self.common[p]
-        if month is not None:
-            return month_indicator(self.n_months, month), None
-        return self.ones, self._mask(("live", p), lambda: step_mask(self.n_months,
-                                                                     self.go_lives[p]))
+        n, start = self.n_months, self.go_lives[p]
+        return self._timed(("live", p), self.common[p], lambda m: month_indicator(n, m),
+                           lambda: step_mask(n, start))
 
     def yearly(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """1 in phase ``p``'s go-live month and every twelfth month after."""
-        month = self.common[p]
-        if month is not None:
-            return yearly_indicator(self.n_months, month), None
-        return self.ones, self._mask(("yearly", p), lambda: yearly_mask(self.n_months,
-                                                                         self.go_lives[p]))
+        n, start = self.n_months, self.go_lives[p]
+        return self._timed(("yearly", p), self.common[p], lambda m: yearly_indicator(n, m),
+                           lambda: yearly_mask(n, start))
 
     def window(self, p: int, months: int) -> tuple[np.ndarray, np.ndarray | None]:
         """1 in the ``months`` months from phase ``p``'s go-live."""
-        month = self.common[p]
-        if month is not None:
-            return month_indicator(self.n_months, month, month + months), None
-        start = self.go_lives[p]
-        return self.ones, self._mask(("window", p), lambda: step_mask(
-            self.n_months, start, start + months))
+        n, start = self.n_months, self.go_lives[p]
+        return self._timed(("window", p), self.common[p],
+                           lambda m: month_indicator(n, m, m + months),
+                           lambda: step_mask(n, start, start + months))
 
     def started(self, p: int, *, yearly: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """1 from the month phase ``p``'s lead window ends (its planned go-live, moved by a
         budget's deferral) on; ``yearly``: in that month and every twelfth after."""
-        month = self.common_windows[p]
-        if month is not None:
-            make = yearly_indicator if yearly else month_indicator
-            return make(self.n_months, month), None
+        n, end = self.n_months, self.windows[p]
         if yearly:
-            return self.ones, self._mask(("started yearly", p), lambda: yearly_mask(
-                self.n_months, self.windows[p]))
-        return self.ones, self._mask(("started", p), lambda: step_mask(self.n_months,
-                                                                        self.windows[p]))
+            return self._timed(("started yearly", p), self.common_windows[p],
+                               lambda m: yearly_indicator(n, m), lambda: yearly_mask(n, end))
+        return self._timed(("started", p), self.common_windows[p],
+                           lambda m: month_indicator(n, m), lambda: step_mask(n, end))
 
     def lead(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Weights of phase ``p``'s one-time costs over its lead window."""
-        month = self.common_windows[p]
-        if month is not None:
-            return lead_window(self.n_months, month, self.lead_time), None
-        return self.ones, self._mask(("lead", p), lambda: lead_mask(
-            self.n_months, self.windows[p], self.lead_time))
+        n, end, lead = self.n_months, self.windows[p], self.lead_time
+        return self._timed(("lead", p), self.common_windows[p],
+                           lambda m: lead_window(n, m, lead), lambda: lead_mask(n, end, lead))
 
 
 def _step_factor(n_months: int, yearly_rate) -> np.ndarray:

@@ -94,27 +94,18 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
     final = go_lives.astype(np.int64, copy=True)
     windows = np.repeat(planned[:, None], n, axis=1)
     budget = scenario.funding.budget
-    years = _year_matrix(plan.fiscal_starts, scenario.horizon_months)
     rest = np.arange(n)
     if not budget.savings_count:  # one look at the whole plan first
         whole = planned_flows(scenario, strategy_index, draws, "all", go_lives, None, False)
-        spend = years @ budget_spend(scenario, whole)
+        spend = plan.years @ budget_spend(scenario, whole)
         rest = np.flatnonzero(~(spend <= budget.yearly_cap * (1 + 1e-9)).all(axis=0))
     if rest.size:
         sub = draws if rest.size == n else draws.take(rest)
         final[:, rest], windows[:, rest] = _phase_by_phase(scenario, strategy_index, sub,
-                                                           go_lives[:, rest], years)
+                                                           go_lives[:, rest], plan.years)
     n_months, last = scenario.horizon_months, n_phases - 1
     months = np.minimum(final[last], n_months) - np.minimum(go_lives[last], n_months)
     return Deferral(final, windows, months)
-
-
-def _year_matrix(starts: np.ndarray, n_months: int) -> np.ndarray:
-    """``(n_fiscal_years, n_months)``: 1 where a month belongs to a fiscal year (a
-    product with it sums a month-major flow by fiscal year)."""
-    ends = np.append(starts[1:], n_months)
-    month = np.arange(n_months)
-    return ((month >= starts[:, None]) & (month < ends[:, None])).astype(float)
 
 
 def _phase_by_phase(scenario: Scenario, strategy_index: int, draws: Draws,

@@ -155,6 +155,9 @@ class FundingPlan:
         Interest and fees paid on the loans within the horizon [currency].
     fiscal_starts : ndarray of int
         First month of each fiscal year, for the budget.
+    years : ndarray, shape (n_fiscal_years, n_months)
+        1 where a month belongs to a fiscal year: ``years @ flow`` sums a month-major flow
+        by fiscal year.
     """
 
     funding: Funding
@@ -162,6 +165,7 @@ class FundingPlan:
     loans: np.ndarray
     loan_interest: float
     fiscal_starts: np.ndarray
+    years: np.ndarray
 
     @classmethod
     def of(cls, funding: Funding, n_months: int) -> FundingPlan:
@@ -169,7 +173,11 @@ class FundingPlan:
         loans = sum((s.net for s in schedules), np.zeros(n_months))
         interest = float(sum(s.interest.sum() + s.fee.sum() for s in schedules))
         first = funding.budget.fiscal_year_start_month if funding.budget else 0
-        return cls(funding, n_months, loans, interest, fiscal_year_starts(n_months, first))
+        starts = fiscal_year_starts(n_months, first)
+        ends = np.append(starts[1:], n_months)
+        month = np.arange(n_months)
+        years = ((month >= starts[:, None]) & (month < ends[:, None])).astype(float)
+        return cls(funding, n_months, loans, interest, starts, years)
 
     @property
     def n_fiscal_years(self) -> int:
@@ -282,7 +290,7 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
         for part in (deferred, unbudgeted, benefits if budget.savings_count else None):
             if part is not None:
                 spend -= part
-        by_year = np.add.reduceat(spend, plan.fiscal_starts, axis=0)
+        by_year = plan.years @ spend
         over = by_year - budget.yearly_cap
         breach = over > 1e-9 * budget.yearly_cap
         metrics["budget_overshoot"] = np.where(breach, over, 0.0).sum(axis=0)
