@@ -147,7 +147,7 @@ def _funding_lines(f, money, point: bool) -> list[str]:
         if not point:
             lines.append(_probability("P(a phase waits for budget)", f.prob_deferred,
                                       f.prob_deferred_se))
-        lines.append(_row("Months the rollout waits", f.deferral_months, _months, point))
+        lines.append(_row("Months the last phase waits", f.deferral_months, _months, point))
         if f.deferral_cost is not None:
             cost = money(f.deferral_cost)
             if not point:

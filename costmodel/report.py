@@ -82,7 +82,8 @@ _UNITS = {"npv": "currency", "irr_annual": "fraction/year", "roi": "fraction",
           "business_npv": "currency", "interest_paid": "currency",
           "peak_cash_need": "currency", "min_cash": "currency",
           "months_negative_cash": "months", "budget_overshoot": "currency",
-          "deferral_months": "months", "npv_without_deferral": "currency"}
+          "deferral_months": "months", "phases_deferred": "count",
+          "npv_without_deferral": "currency"}
 
 #: Chart captions in the report, by :func:`costmodel.charts.run_charts` key.
 _CAPTIONS = {

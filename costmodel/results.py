@@ -282,7 +282,7 @@ class GateResult:
 BUSINESS_FIELDS = ("business_npv", "interest_paid", "peak_cash_need", "min_cash",
                    "months_negative_cash")
 FUNDING_FIELDS = (*BUSINESS_FIELDS, "budget_overshoot", "deferral_months",
-                  "npv_without_deferral")
+                  "phases_deferred", "npv_without_deferral")
 
 
 @dataclass(frozen=True)
@@ -299,6 +299,7 @@ class FundingResult:
     budget_overshoot : [currency] spending over the yearly cap, summed over fiscal years.
     deferral_months : [months] how much later the last phase went live because of the
         budget's ``defer`` policy (0 without it).
+    phases_deferred : [count] how many phases the ``defer`` policy moved (0 without it).
     npv_without_deferral : [currency] the project NPV had no phase been deferred (the
         strategy's NPV where none was).
     breach : bool array ``(n_fiscal_years, n_trials)`` — over the cap that fiscal year.
@@ -314,6 +315,7 @@ class FundingResult:
     months_negative_cash: np.ndarray
     budget_overshoot: np.ndarray
     deferral_months: np.ndarray
+    phases_deferred: np.ndarray
     npv_without_deferral: np.ndarray
     breach: np.ndarray
     fiscal_year_starts: np.ndarray
@@ -339,7 +341,8 @@ class FundingSummary:
     expected_breach : float or None
         Mean overshoot over the trials with a breach [currency] (``nan`` if none).
     prob_deferred : float or None
-        Under the ``defer`` policy, the share of trials where the budget moved a phase.
+        Under the ``defer`` policy, the share of trials where the budget moved some
+        phase (the pilot, a later phase, or both).
     deferral_months : Stat or None
         Under ``defer``, months the last phase went live later because of the budget.
     deferral_cost : float or None
@@ -372,7 +375,7 @@ class FundingSummary:
         if not funding.has_budget:
             return cls(**stats)
         if funding.defers:
-            deferred = (funding.deferral_months > 0).astype(float)
+            deferred = (funding.phases_deferred > 0).astype(float)
             stats["prob_deferred"] = float(deferred.mean())
             stats["prob_deferred_se"] = standard_error(deferred, replicate_starts)
             stats["deferral_months"] = Stat.of(funding.deferral_months, replicate_starts)

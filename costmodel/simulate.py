@@ -149,8 +149,9 @@ class _StrategyRun:
         business, over = funding_metrics(
             self.plan, rate, block, flows.costs, flows.benefits, list(flows.leased),
             flows.unbudgeted, flows.abandoned, grant_awards(self.scenario.funding, draws))
-        business["deferral_months"] = (np.zeros(draws.n_trials) if deferral is None
-                                       else deferral.months.astype(float))
+        for name, value in (("deferral_months", "months"), ("phases_deferred", "phases")):
+            business[name] = (np.zeros(draws.n_trials) if deferral is None
+                              else getattr(deferral, value).astype(float))
         business["npv_without_deferral"] = self._without_deferral(draws, go_lives, deferral,
                                                                   block["npv"])
         for name, values in funding.items():

@@ -19,6 +19,7 @@ __all__ = [
     "lead_mask",
     "lead_window",
     "month_indicator",
+    "phase_logistic",
     "step_mask",
     "wright_multipliers",
     "yearly_indicator",
@@ -125,20 +126,13 @@ def effective_use(
     [0.0, 0.0, 0.0, 0.0889]
     """
     use = np.zeros((n_months, n_trials))
-    ceiling = np.broadcast_to(np.asarray(ceiling, dtype=float), (n_trials,))
-    half = np.broadcast_to(np.asarray(months_to_half, dtype=float), (n_trials,))
-    speedup = np.broadcast_to(np.asarray(speedup, dtype=float), (n_trials,))
-    scale_const = 1.0 / (1.0 - 1.0 / (1.0 + LOGISTIC_SPAN))
-    log_span = math.log(LOGISTIC_SPAN)
     row = np.empty(n_trials)
     for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True), first_phase):
         months = common_month(go_live)
         first = int(np.min(go_live)) if months is None else months
         if first + 1 >= n_months or n_trials == 0:
             continue
-        phase_half = half * speedup**p
-        q = np.exp(-log_span / phase_half)
-        scale = share * scale_const * ceiling
+        scale, q = phase_logistic(n_trials, share, p, ceiling, months_to_half, speedup)
         offset = scale / (1.0 + LOGISTIC_SPAN)  # the value at go-live: exactly 0 there
         power = np.full(n_trials, LOGISTIC_SPAN)  # 81 · q^τ, τ = 0
         for month in range(first + 1, n_months):
@@ -151,6 +145,20 @@ def effective_use(
             row -= offset
             use[month] += row
     return use
+
+
+def phase_logistic(n_trials: int, share: float, phase: int, ceiling, months_to_half,
+                   speedup) -> tuple[np.ndarray, np.ndarray]:
+    """Phase ``phase``'s adoption curve per trial, ``(scale, q)``, each ``(n_trials,)``:
+    ``a(τ) = scale / (1 + 81 q^τ) - scale / 82`` months ``τ`` after its go-live, where
+    ``scale = share · ceiling / (1 - 1/82)`` and ``q = 81 ** (-1 / h)``, ``h`` the phase's
+    half-way time ``months_to_half · speedup ** phase`` [months]."""
+    ceiling = np.broadcast_to(np.asarray(ceiling, dtype=float), (n_trials,))
+    half = np.broadcast_to(np.asarray(months_to_half, dtype=float), (n_trials,))
+    speedup = np.broadcast_to(np.asarray(speedup, dtype=float), (n_trials,))
+    scale_const = 1.0 / (1.0 - 1.0 / (1.0 + LOGISTIC_SPAN))
+    q = np.exp(-math.log(LOGISTIC_SPAN) / (half * speedup**phase))
+    return share * scale_const * ceiling, q
 
 
 def common_month(months) -> int | None:

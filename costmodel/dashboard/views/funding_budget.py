@@ -252,8 +252,8 @@ def _business(results) -> None:
                 st.metric("Chance a phase waits for budget", percent(f.prob_deferred),
                           help="Share of trials in which the defer policy moved a phase's "
                                "go-live until its costs fit the yearly cap.")
-                st.caption(f"The rollout waits {f.deferral_months.mean:.1f} months on "
-                           f"average; staying in budget costs "
+                st.caption(f"The last phase goes live {f.deferral_months.mean:.1f} months "
+                           f"later on average; staying in budget costs "
                            f"{money(f.deferral_cost, currency)} of expected NPV.")
 
 

@@ -1,0 +1,137 @@
+"""Compiled loops (numba) for the searches the array engine cannot vectorise well.
+
+The deferral rule asks, for each trial, for the *first* month from which a phase's spend
+fits the budget: a search whose length differs from trial to trial. Written over arrays,
+each step re-prices every waiting trial (about ten steps a trial in the examples); here
+each trial's search runs on its own, over the phase's terms grouped by calendar year (see
+:mod:`costmodel.engine.phase_budget`), in compiled code that releases the GIL so blocks
+run side by side on threads. Imported only when a run needs it (``import costmodel``
+does not load numba). Compiled once per machine and cached next to this file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: Λ(τ) = 1 / (1 + 81 q^τ) (see :data:`costmodel.engine.rollout.LOGISTIC_SPAN`).
+SPAN = 81.0
+
+
+@njit(cache=True, nogil=True)
+def use_cumulative(scale: float, q: float, n_months: int, out: np.ndarray) -> None:
+    """``out[t] = Σ_{τ<t} a(τ)``, ``a(τ) = scale/(1 + 81 q^τ) - scale/82`` (0 at τ = 0),
+    for ``t = 0 … n_months``; the powers built by repeated multiplication, as
+    :func:`~costmodel.engine.rollout.effective_use` builds them."""
+    offset = scale / (1.0 + SPAN)
+    power = SPAN
+    out[0] = 0.0
+    if n_months > 0:
+        out[1] = 0.0
+    for t in range(1, n_months):
+        power *= q
+        out[t + 1] = out[t] + (scale / (power + 1.0) - offset)
+
+
+@njit(cache=True, nogil=True)
+def spend_at(i, go_live, window, step, yearly, lead, use, ucum, segments, fiscal,
+             n_months, lead_time, annuity, lease_term, out):
+    """The spend of trial ``i``'s phase by fiscal year, into ``out`` ``(n_fiscal_years,)``,
+    for a go-live month ``go_live`` and a lead window ending in month ``window``.
+
+    ``step``, ``yearly``: ``(2, n_years, n)`` per-calendar-year coefficients of the terms
+    anchored at the go-live (row 0) and at the window's end (row 1); ``lead``
+    ``(1 + n_leases, n_years, n)``: one-time costs paid at once (row 0) or through lease
+    ``l`` (row ``1 + l``); ``use`` ``(n_years, n)`` with ``ucum`` the trial's cumulative
+    adoption curve; ``segments`` ``(n_segments, 4)``: first month, end, fiscal year and
+    calendar year of each part of a fiscal year within one calendar year; ``fiscal``
+    ``(n_fiscal_years, 2)``: first month and end of each fiscal year.
+    """
+    out[:] = 0.0
+    start = max(0, window - lead_time)
+    length = window - start
+    anchors = (go_live, window)
+    for s in range(segments.shape[0]):
+        b, e, y, year = segments[s, 0], segments[s, 1], segments[s, 2], segments[s, 3]
+        for k in range(2):
+            a = anchors[k]
+            lo = max(b, a)
+            if lo < e:
+                out[y] += step[k, year, i] * (e - lo)
+                first = a + ((lo - a + 11) // 12) * 12  # the first month a + 12j >= lo
+                if first < e:
+                    out[y] += yearly[k, year, i] * ((e - 1 - first) // 12 + 1)
+        if e > go_live:
+            lo = max(b, go_live)
+            out[y] += use[year, i] * (ucum[e - go_live] - ucum[lo - go_live])
+        if length > 0:
+            lo, hi = max(b, start), min(e, window)
+            if lo < hi:
+                out[y] += lead[0, year, i] * (hi - lo) / length
+        elif b <= window < e:
+            out[y] += lead[0, year, i]
+    for lease in range(lead.shape[0] - 1):  # an outlay in month j: payments in j+1 … j+N
+        factor, term = annuity[lease], lease_term[lease]
+        first_month, weight = start, 1.0 / length if length > 0 else 1.0
+        last_month = window if length > 0 else window + 1
+        for j in range(first_month, min(last_month, n_months)):
+            amount = lead[1 + lease, j // 12, i] * weight * factor
+            if amount == 0.0:
+                continue
+            p0, p1 = j + 1, min(j + term + 1, n_months)
+            for y in range(fiscal.shape[0]):
+                overlap = min(p1, fiscal[y, 1]) - max(p0, fiscal[y, 0])
+                if overlap > 0:
+                    out[y] += amount * overlap
+
+
+@njit(cache=True, nogil=True)
+def evaluate(go_lives, windows, step, yearly, lead, use, scale, q, segments, fiscal,
+             n_months, lead_time, annuity, lease_term, out):
+    """:func:`spend_at` for every trial at its given go-live and window: ``out``
+    ``(n_fiscal_years, n)``."""
+    ucum = np.empty(n_months + 1)
+    spend = np.empty(fiscal.shape[0])
+    for i in range(go_lives.size):
+        use_cumulative(scale[i], q[i], n_months, ucum)
+        spend_at(i, go_lives[i], windows[i], step, yearly, lead, use, ucum, segments, fiscal,
+                 n_months, lead_time, annuity, lease_term, spend)
+        out[:, i] = spend
+
+
+@njit(cache=True, nogil=True)
+def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yearly, lead,
+              use, scale, q, segments, fiscal, n_months, lead_time, annuity, lease_term,
+              go_out, window_out, spend_out):
+    """Per trial, the first go-live from ``start`` (up to the last month of the horizon)
+    at which the phase's spend fits: in every fiscal year, either it spends nothing
+    (``<= tolerance``) or the ``committed`` spend plus its own stays within ``cap +
+    tolerance``. The lead window ends ``shift`` months after the go-live. Writes the
+    go-live (``n_months`` and window ``never`` where no month fits, or the trial is
+    ``stopped``), the window's end and the phase's spend by fiscal year (0 where not
+    started)."""
+    n_fiscal = fiscal.shape[0]
+    ucum = np.empty(n_months + 1)
+    spend = np.empty(n_fiscal)
+    for i in range(start.size):
+        go_out[i], window_out[i] = n_months, never
+        spend_out[:, i] = 0.0
+        if stopped[i]:
+            continue
+        use_cumulative(scale[i], q[i], n_months, ucum)
+        month = start[i]
+        while True:
+            spend_at(i, month, month + shift[i], step, yearly, lead, use, ucum, segments,
+                     fiscal, n_months, lead_time, annuity, lease_term, spend)
+            fits = True
+            for y in range(n_fiscal):
+                if spend[y] > tolerance and committed[y, i] + spend[y] > cap + tolerance:
+                    fits = False
+                    break
+            if fits:
+                go_out[i], window_out[i] = month, month + shift[i]
+                spend_out[:, i] = spend
+                break
+            month += 1
+            if month >= n_months:
+                break
