@@ -58,9 +58,11 @@ def spend_at(i, go_live, window, step, yearly, lead, use, ucum, segments, fiscal
             lo = max(b, a)
             if lo < e:
                 out[y] += step[k, year, i] * (e - lo)
-                first = a + ((lo - a + 11) // 12) * 12  # the first month a + 12j >= lo
-                if first < e:
-                    out[y] += yearly[k, year, i] * ((e - 1 - first) // 12 + 1)
+                amount = yearly[k, year, i]
+                if amount != 0.0:
+                    first = a + ((lo - a + 11) // 12) * 12  # the first month a + 12j >= lo
+                    if first < e:
+                        out[y] += amount * ((e - 1 - first) // 12 + 1)
         if e > go_live:
             lo = max(b, go_live)
             out[y] += use[year, i] * (ucum[e - go_live] - ucum[lo - go_live])

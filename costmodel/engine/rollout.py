@@ -196,8 +196,13 @@ def yearly_mask(n_months: int, start: np.ndarray) -> np.ndarray:
     >>> np.flatnonzero(yearly_mask(30, np.array([3]))[:, 0]).tolist()
     [3, 15, 27]
     """
-    since = np.arange(n_months)[:, None] - start[None, :]
-    return ((since >= 0) & (since % 12 == 0)).astype(float)
+    mask = np.zeros((n_months, start.size))
+    columns = np.arange(start.size)
+    for years in range(0, n_months, 12):  # one cell per trial and year: no modulo per cell
+        month = start + years
+        inside = (month >= 0) & (month < n_months)
+        mask[month[inside], columns[inside]] = 1.0
+    return mask
 
 
 def lead_mask(n_months: int, go_live: np.ndarray, lead_time: int) -> np.ndarray:
@@ -210,8 +215,10 @@ def lead_mask(n_months: int, go_live: np.ndarray, lead_time: int) -> np.ndarray:
     start = np.maximum(0, go_live - lead_time)
     length = go_live - start
     month = np.arange(n_months)[:, None]
-    window = (month >= start) & (month < go_live)
-    weights = np.where(window, 1.0 / np.maximum(length, 1), 0.0)
+    weights = np.empty((n_months, go_live.size))
+    np.greater_equal(month, start, out=weights)  # 1.0 from the window's first month
+    weights *= month < go_live
+    weights *= 1.0 / np.maximum(length, 1)
     alone = (length == 0) & (go_live < n_months)  # an empty window: the go-live month
     if alone.any():
         weights[go_live[alone], np.flatnonzero(alone)] = 1.0
