@@ -298,106 +298,38 @@ def _rate_grid(n_periods: int) -> _RateGrid:
     return _RateGrid(n_periods)
 
 
-def _horner(coefficients: NDArray[np.float64], x: NDArray[np.float64]):
-    """Polynomial ``sum_t c[t] * x**(T-1-t)`` and its derivative, column by column.
-
-    `coefficients` is period-major, shape (T, n), so every step streams through
-    contiguous memory.
-    """
-    value = coefficients[0].copy()
-    slope = np.zeros_like(x)
-    for row in coefficients[1:]:
-        slope *= x
-        slope += value
-        value *= x
-        value += row
-    return value, slope
-
-
-def _start_in_bracket(points, values):
-    """Starting points for the Newton steps, one per column.
-
-    `points` and `values` have shape (3, n): the bracket ends ``points[0] < points[1]``
-    (values of opposite sign) and a neighbouring grid point. The start is the inverse
-    quadratic interpolation of the three, or the regula-falsi point of the bracket where
-    that falls outside it.
-    """
-    (a, b, c), (fa, fb, fc) = points, values
-    start = (
-        a * fb * fc / ((fa - fb) * (fa - fc))
-        + b * fa * fc / ((fb - fa) * (fb - fc))
-        + c * fa * fb / ((fc - fa) * (fc - fb))
-    )
-    secant = a - fa * (b - a) / (fb - fa)
-    start = np.where((start >= a) & (start <= b), start, secant)
-    return np.where((start >= a) & (start <= b), start, 0.5 * (a + b))
-
-
-def _newton_in_bracket(coefficients, points, values, solve):
-    """Root of ``sum_t c[t] * y**(T-1-t)`` in each column's bracket.
+def _solve_in_bracket(rows, points, values, solve):
+    """Root of ``sum_t rows[i, t] * y**(T-1-t)`` in each row's bracket.
 
     Parameters
     ----------
-    coefficients : ndarray, shape (T, n)
-        Polynomial coefficients, period-major so that every step streams through
-        contiguous memory.
+    rows : ndarray, shape (n, T)
+        The flows, one series per row.
     points, values : ndarray, shape (3, n)
         Bracket ends (``points[0] < points[1]``, values of opposite sign) and a third
         point next to them, with the polynomial's values there.
     solve : ndarray of bool, shape (n,)
-        Columns to solve; the others are left ``nan``.
+        Rows to solve; the others are left ``nan``.
 
     Notes
     -----
-    Newton steps from :func:`_start_in_bracket`, falling back to bisection whenever a step
-    would leave the bracket, which shrinks around the root as the iterates go. A column is
-    done when its last step, or the error predicted for the next iterate from the last two
-    steps (quadratic convergence: ``e_next ~ step**2 * step / step_before**2``), is below
-    the tolerance; done columns leave the working set once they are half of it.
+    Newton steps from the inverse quadratic interpolation of the three points (the
+    regula-falsi point of the bracket, or its middle, where that falls outside it),
+    falling back to bisection whenever a step would leave the bracket, which shrinks
+    around the root as the iterates go. A row is done when its last step, or the error
+    predicted for the next iterate from the last two steps (quadratic convergence:
+    ``e_next ~ step**2 * step / step_before**2``), is below the tolerance. Compiled, row
+    by row (:func:`costmodel._kernels.newton_in_bracket`): a row stops as soon as it is
+    done, and blocks run on threads side by side.
     """
-    root = np.full(solve.size, np.nan)
-    if not solve.any():
-        return root
-    low, high = points[0], points[1]
-    low_is_negative = values[0] < 0.0
-    y = _start_in_bracket(points, values)
-    finished = ~solve
-    step_before = np.full(solve.size, np.nan)  # nan: no Newton step before
-    index = np.arange(solve.size)
-    for _ in range(_IRR_MAX_ITERATIONS):
-        left = ~finished
-        if left.sum() <= finished.size // 2:  # compact the working set
-            keep = np.flatnonzero(left)
-            coefficients = coefficients.take(keep, axis=1)
-            y, low, high = y.take(keep), low.take(keep), high.take(keep)
-            step_before, low_is_negative = step_before.take(keep), low_is_negative.take(keep)
-            index, finished = index.take(keep), finished.take(keep)
-        value, slope = _horner(coefficients, y)
-        same_side_as_low = (value < 0.0) == low_is_negative
-        low = np.where(same_side_as_low, y, low)
-        high = np.where(same_side_as_low, high, y)
-        newton_step = value / slope
-        step = np.abs(newton_step)
-        y_next = y - newton_step
-        bisect = ~((y_next >= low) & (y_next <= high))  # also catches nan
-        y_next[bisect] = 0.5 * (low[bisect] + high[bisect])
-        exact = value == 0.0
-        y_next[exact] = y[exact]
-        predicted_error = step * step * (step / (step_before * step_before))
-        now = ~finished & (
-            exact
-            | (step <= _IRR_TOLERANCE)
-            | ((predicted_error <= 0.1 * _IRR_TOLERANCE) & (step < 1e-4) & ~bisect)
-            | (high - low <= _IRR_TOLERANCE)
-        )
-        root[index[now]] = y_next[now]
-        finished |= now
-        if finished.all():
-            break
-        y = y_next
-        step_before = np.where(bisect, np.nan, step)
-    else:  # iteration cap reached (not seen in practice): keep the latest iterates
-        root[index[~finished]] = y[~finished]
+    from . import _kernels
+
+    root = np.empty(solve.size)
+    _kernels.newton_in_bracket(np.ascontiguousarray(rows, dtype=float),
+                               np.ascontiguousarray(points, dtype=float),
+                               np.ascontiguousarray(values, dtype=float),
+                               np.ascontiguousarray(solve, dtype=bool),
+                               _IRR_MAX_ITERATIONS, _IRR_TOLERANCE, root)
     return root
 
 
@@ -436,10 +368,9 @@ def _bracket_nodes(values, interval, grid):
 
 def _irr_rows(rows: NDArray[np.float64], grid: _RateGrid) -> NDArray[np.float64]:
     """IRR of each row of ``rows`` (n, T); see :func:`irr`."""
-    n_rows, n_periods = rows.shape
+    n_rows = rows.shape[0]
     # Pass 1, in blocks of rows that stay in cache: the NPV's sign on the grid (one matrix
-    # product), the brackets nearest 0, and a period-major copy of the flows.
-    coefficients = np.empty((n_periods, n_rows))
+    # product) and the brackets nearest 0.
     solve = np.empty(n_rows, dtype=bool)
     points = np.empty((3, n_rows))
     future_values = np.empty((3, n_rows))
@@ -447,7 +378,6 @@ def _irr_rows(rows: NDArray[np.float64], grid: _RateGrid) -> NDArray[np.float64]
     for start in range(0, n_rows, _ROWS_PER_CHUNK):
         stop = min(start + _ROWS_PER_CHUNK, n_rows)
         chunk = rows[start:stop]
-        coefficients[:, start:stop] = chunk.T
         values = chunk @ grid.matrix
         j_above, found_above, j_below, found_below = _nearest_sign_changes(values, grid.zero_index)
         solve[start:stop] = found_above | found_below
@@ -458,21 +388,16 @@ def _irr_rows(rows: NDArray[np.float64], grid: _RateGrid) -> NDArray[np.float64]
             both_sides.append((both + start, *_bracket_nodes(values[both], j_below[both], grid)))
 
     # Pass 2: Newton on the polynomial sum_t flows[t] * y**(T - 1 - t), y = 1 + rate, for
-    # every row at once: the root from above where there is one, else the one from below.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        y = _newton_in_bracket(coefficients, points, future_values, solve)
-        if both_sides:  # rare: roots on both sides of 0 -- keep the one nearer 0
-            both, points_below, values_below = (
-                np.concatenate(a, axis=-1) for a in zip(*both_sides, strict=True)
-            )
-            y_below = _newton_in_bracket(
-                coefficients.take(both, axis=1),
-                points_below,
-                values_below,
-                np.ones(both.size, dtype=bool),
-            )
-            nearer = np.abs(y_below - 1.0) < np.abs(y[both] - 1.0)
-            y[both[nearer]] = y_below[nearer]
+    # every row: the root from above where there is one, else the one from below.
+    y = _solve_in_bracket(rows, points, future_values, solve)
+    if both_sides:  # rare: roots on both sides of 0 -- keep the one nearer 0
+        both, points_below, values_below = (
+            np.concatenate(a, axis=-1) for a in zip(*both_sides, strict=True)
+        )
+        y_below = _solve_in_bracket(rows.take(both, axis=0), points_below, values_below,
+                                    np.ones(both.size, dtype=bool))
+        nearer = np.abs(y_below - 1.0) < np.abs(y[both] - 1.0)
+        y[both[nearer]] = y_below[nearer]
     return y - 1.0
 
 

@@ -91,7 +91,7 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
     phases after it. Each trial's search runs in compiled code over the phase's terms
     (:mod:`costmodel.engine.phase_budget`).
     """
-    from . import _kernels
+    from .. import _kernels
 
     strategy = scenario.strategies[strategy_index]
     n_phases, n = go_lives.shape

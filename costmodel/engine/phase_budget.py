@@ -18,7 +18,7 @@ calendar year ``E`` is constant, so each term's sum over a fiscal year is a sum 
 (fiscal year ∩ calendar year) segments of a per-year coefficient times the overlap of
 its shape with the segment: a few operations per candidate go-live, whatever the horizon.
 :class:`PhaseTerms` holds the per-year coefficients; the search itself is
-:func:`costmodel.engine._kernels.first_fit`. Tested against ``planned_flows`` on random
+:func:`costmodel._kernels.first_fit`. Tested against ``planned_flows`` on random
 scenarios.
 """
 
@@ -170,7 +170,7 @@ def phase_fiscal_spend(terms: PhaseTerms, calendar: Calendar, go_lives: np.ndarr
     """The phase's budget spend by fiscal year ``(n_fiscal_years, n)`` [currency] for the
     given go-live and lead-window end per trial: ``plan.years @ budget_spend(...)`` of
     the phase's ``planned_flows``, from the terms."""
-    from . import _kernels
+    from .. import _kernels
 
     n = go_lives.size
     out = np.zeros((calendar.fiscal.shape[0], n))

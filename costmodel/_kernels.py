@@ -1,12 +1,12 @@
-"""Compiled loops (numba) for the searches the array engine cannot vectorise well.
+"""Compiled loops (numba) for the per-trial searches that arrays do badly.
 
-The deferral rule asks, for each trial, for the *first* month from which a phase's spend
-fits the budget: a search whose length differs from trial to trial. Written over arrays,
-each step re-prices every waiting trial (about ten steps a trial in the examples); here
-each trial's search runs on its own, over the phase's terms grouped by calendar year (see
-:mod:`costmodel.engine.phase_budget`), in compiled code that releases the GIL so blocks
-run side by side on threads. Imported only when a run needs it (``import costmodel``
-does not load numba). Compiled once per machine and cached next to this file.
+Two searches whose length differs from trial to trial: the IRR's Newton iteration (a row
+stops as soon as it has converged) and the budget's deferral rule (the *first* month from
+which a phase's spend fits the budget; written over arrays, each step re-priced every
+waiting trial, about ten steps a trial in the examples). Here each trial runs on its own
+in compiled code that releases the GIL, so blocks run side by side on threads. A leaf
+module, imported only when a run needs it (``import costmodel`` does not load numba);
+compiled once per machine and cached next to this file.
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ def evaluate(go_lives, windows, step, yearly, lead, use, scale, q, segments, fis
 def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yearly, lead,
               use, scale, q, segments, fiscal, n_months, lead_time, annuity, lease_term,
               go_out, window_out, spend_out):
-    """Per trial, the first go-live from ``start`` (up to the last month of the horizon)
+    """The deferral rule's search (terms from :mod:`costmodel.engine.phase_budget`). Per
+    trial, the first go-live from ``start`` (up to the last month of the horizon)
     at which the phase's spend fits: in every fiscal year, either it spends nothing
     (``<= tolerance``) or the ``committed`` spend plus its own stays within ``cap +
     tolerance``. The lead window ends ``shift`` months after the go-live. Writes the
@@ -137,3 +138,55 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
             month += 1
             if month >= n_months:
                 break
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def newton_in_bracket(rows, points, values, solve, max_iterations, tolerance, out):
+    """Root of ``Σ_t rows[i, t] · y^(T-1-t)`` in each row's bracket, into ``out`` (``nan``
+    where not ``solve``): :func:`costmodel.finance._newton_in_bracket`'s iteration, row by
+    row (the same start, steps, bisection fallback and stopping rule)."""
+    n_periods = rows.shape[1]
+    for i in range(rows.shape[0]):
+        out[i] = np.nan
+        if not solve[i]:
+            continue
+        a, b, c = points[0, i], points[1, i], points[2, i]
+        fa, fb, fc = values[0, i], values[1, i], values[2, i]
+        low, high, low_is_negative = a, b, fa < 0.0
+        y = (a * fb * fc / ((fa - fb) * (fa - fc)) + b * fa * fc / ((fb - fa) * (fb - fc))
+             + c * fa * fb / ((fc - fa) * (fc - fb)))
+        if not (a <= y <= b):
+            y = a - fa * (b - a) / (fb - fa)
+            if not (a <= y <= b):
+                y = 0.5 * (a + b)
+        step_before = np.nan
+        done = False
+        for _ in range(max_iterations):
+            value, slope = rows[i, 0], 0.0
+            for t in range(1, n_periods):
+                slope = slope * y + value
+                value = value * y + rows[i, t]
+            if (value < 0.0) == low_is_negative:
+                low = y
+            else:
+                high = y
+            newton_step = value / slope
+            step = abs(newton_step)
+            y_next = y - newton_step
+            bisect = not (low <= y_next <= high)
+            if bisect:
+                y_next = 0.5 * (low + high)
+            exact = value == 0.0
+            if exact:
+                y_next = y
+            predicted = step * step * (step / (step_before * step_before))
+            if (exact or step <= tolerance
+                    or (predicted <= 0.1 * tolerance and step < 1e-4 and not bisect)
+                    or high - low <= tolerance):
+                out[i] = y_next
+                done = True
+                break
+            y = y_next
+            step_before = np.nan if bisect else step
+        if not done:
+            out[i] = y
