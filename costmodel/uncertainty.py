@@ -331,7 +331,9 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
                        replicates=replicates)
     if scenario.correlations:
         columns, pairs = correlated_columns(scenario, inputs)
-        u[:, columns] = apply_copula(u[:, columns], correlation_matrix(len(columns), pairs))
+        correlated = u[:, columns]
+        apply_copula(correlated, correlation_matrix(len(columns), pairs), out=correlated)
+        u[:, columns] = correlated
     columns = {item.path: k for k, item in enumerate(inputs)}
     values: dict[Path, Any] = {}
     for path, value in numeric_fields(scenario):
