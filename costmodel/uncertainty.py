@@ -309,7 +309,8 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
     """
     horizon = scenario.horizon_months
     for k, risk in enumerate(scenario.risks):
-        p_year = np.broadcast_to(np.asarray(values[("risks", k, "probability_per_year")]), (n,))
+        # a scalar when the probability is a plain number: no (n,) array of one value
+        p_year = np.asarray(values[("risks", k, "probability_per_year")], dtype=float)
         with np.errstate(divide="ignore"):
             log_stay = np.log1p(-(1.0 - (1.0 - p_year) ** (1.0 / 12.0)))  # log(1 - p_m) <= 0
 
@@ -325,19 +326,23 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
         fields = [name for name in ("cost", "loss", "months")
                   if isinstance(getattr(risk, name, None), Distribution)]
         previous, j = first, 1
-        while (active := np.flatnonzero(previous < horizon)).size:
+        active = np.flatnonzero(first < horizon)  # trials whose last event is in the horizon
+        while active.size:
             u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
-            month = np.full(n, horizon, dtype=np.int64)
-            month[active] = np.minimum(previous[active] + 1 + wait(u, log_stay[active]), horizon)
-            if not (month < horizon).any():
+            stay = log_stay if log_stay.ndim == 0 else log_stay[active]
+            following = np.minimum(previous[active] + 1 + wait(u, stay), horizon)
+            within = following < horizon
+            if not within.any():
                 break
+            month = np.full(n, horizon, dtype=np.int64)
+            month[active] = following
             values[("risks", k, "@month", j)] = month
             for name in fields:
                 fresh = np.zeros(n)
                 u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
                 fresh[active] = getattr(risk, name).ppf(u)
                 values[("risks", k, "@" + name, j)] = fresh
-            previous, j = month, j + 1
+            previous, active, j = month, active[within], j + 1
 
 
 def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
