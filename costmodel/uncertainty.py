@@ -315,9 +315,13 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
             log_stay = np.log1p(-(1.0 - (1.0 - p_year) ** (1.0 / 12.0)))  # log(1 - p_m) <= 0
 
         def wait(u: np.ndarray, log_stay: np.ndarray) -> np.ndarray:
+            """Whole months to the next event, at most ``horizon``; overwrites ``u``."""
             with np.errstate(divide="ignore", invalid="ignore"):
-                months = np.floor(np.log(u) / log_stay)
-            return np.where(log_stay < 0, np.minimum(months, horizon), horizon)
+                months = np.divide(np.log(u, out=u), log_stay, out=u)
+            np.floor(months, out=months)
+            np.minimum(months, horizon, out=months)
+            np.copyto(months, horizon, where=log_stay >= 0)  # p_year = 0: never
+            return months
 
         first = wait(values.pop(("risks", k, "@month", 0)), log_stay).astype(np.int64)
         values[("risks", k, "@month", 0)] = first
@@ -325,24 +329,30 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
             continue
         fields = [name for name in ("cost", "loss", "months")
                   if isinstance(getattr(risk, name, None), Distribution)]
-        previous, j = first, 1
-        active = np.flatnonzero(first < horizon)  # trials whose last event is in the horizon
-        while active.size:
-            u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
-            stay = log_stay if log_stay.ndim == 0 else log_stay[active]
-            following = np.minimum(previous[active] + 1 + wait(u, stay), horizon)
+        # Repeats on the trials still at risk only, then one dense block per quantity
+        # (row j - 1 for repeat j): few large arrays rather than many, cheaper to page in.
+        repeats: list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]] = []
+        trials = np.flatnonzero(first < horizon)  # whose last event is inside the horizon
+        last = first[trials]
+        while trials.size:
+            u = np.clip(rng.random(trials.size), U_EPS, 1 - U_EPS)
+            stay = log_stay if log_stay.ndim == 0 else log_stay[trials]
+            following = np.minimum(last + 1 + wait(u, stay), horizon)
             within = following < horizon
             if not within.any():
                 break
-            month = np.full(n, horizon, dtype=np.int64)
-            month[active] = following
-            values[("risks", k, "@month", j)] = month
-            for name in fields:
-                fresh = np.zeros(n)
-                u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
-                fresh[active] = getattr(risk, name).ppf(u)
-                values[("risks", k, "@" + name, j)] = fresh
-            previous, active, j = month, active[within], j + 1
+            impacts = [getattr(risk, name).ppf(np.clip(rng.random(trials.size), U_EPS,
+                                                       1 - U_EPS)) for name in fields]
+            repeats.append((trials, following, impacts))
+            trials, last = trials[within], following[within]
+        months = np.full((len(repeats), n), horizon, dtype=np.int64)
+        blocks = [np.zeros((len(repeats), n)) for _ in fields]
+        for j, (trials, following, impacts) in enumerate(repeats, start=1):
+            months[j - 1, trials] = following
+            values[("risks", k, "@month", j)] = months[j - 1]
+            for name, block, impact in zip(fields, blocks, impacts, strict=True):
+                block[j - 1, trials] = impact
+                values[("risks", k, "@" + name, j)] = block[j - 1]
 
 
 def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
