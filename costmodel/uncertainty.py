@@ -320,7 +320,7 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
                 months = np.divide(np.log(u, out=u), log_stay, out=u)
             np.floor(months, out=months)
             np.minimum(months, horizon, out=months)
-            np.copyto(months, horizon, where=log_stay >= 0)  # p_year = 0: never
+            np.copyto(months, horizon, where=~(log_stay < 0))  # p_year = 0: never
             return months
 
         first = wait(values.pop(("risks", k, "@month", 0)), log_stay).astype(np.int64)
@@ -391,7 +391,7 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
         else:
             values[path] = float(value)
     for k, path in enumerate(auxiliary, start=len(inputs)):
-        values[path] = u[:, k]  # read (not kept) by _risk_occurrences
+        values[path] = u[:, k]  # turned into event months by _risk_occurrences
     _risk_occurrences(scenario, values, n_trials, rng)
     # gate measurement errors last, from the generator: a gate changes no other draw
     for i, strategy in enumerate(scenario.strategies):
