@@ -179,20 +179,46 @@ def uniform_design(n: int, d: int, *, sampler: Sampler, rng: np.random.Generator
         raise ValueError(f"unknown sampler {sampler!r} — use 'mc', 'lhs' or 'sobol'")
     if d == 0:
         return np.empty((n, 0))
+    # Built as (d, n) and handed out transposed: each input's column is contiguous, so
+    # each inverse CDF reads its column in one stream (several times faster).
     if sampler == "mc":
-        u = rng.random((d, n)).T  # column by column: a new last input leaves the rest alone
+        u = rng.random((d, n))  # column by column: a new last input leaves the rest alone
     else:
-        engine = qmc.LatinHypercube if sampler == "lhs" else qmc.Sobol
-        options = {} if sampler == "lhs" else {"scramble": True}
-        # transposed while joining: the columns (one per input) become contiguous, so
-        # each inverse CDF reads its column in one stream (several times faster)
         u = np.empty((d, n))
         start = 0
         for size in block_sizes(n, replicates):
-            u[:, start:start + size] = engine(d, rng=rng, **options).random(size).T
+            block = u[:, start:start + size]
+            if sampler == "lhs":
+                _latin_hypercube(block, rng)
+            else:
+                block[...] = qmc.Sobol(d, scramble=True, rng=rng).random(size).T
             start += size
-        u = u.T
-    return np.clip(u, U_EPS, 1.0 - U_EPS, out=u)
+    np.clip(u, U_EPS, 1.0 - U_EPS, out=u)
+    return u.T
+
+
+def _latin_hypercube(out: np.ndarray, rng: np.random.Generator) -> None:
+    """Fill ``out``, shape ``(d, m)``, with a Latin hypercube of ``m`` points, one row per
+    dimension: row ``k`` is ``(pi_k(i) + w_ik) / m`` with ``pi_k`` a uniformly random
+    permutation of the strata ``0 .. m-1`` (independent for every row) and ``w`` uniform
+    jitter in ``[0, 1)``, so each row has exactly one point in each stratum
+    ``[s/m, (s+1)/m)``.
+
+    The same design as ``scipy.stats.qmc.LatinHypercube`` (McKay's, scrambled within the
+    strata), built without its overheads: scipy loops over the dimensions in Python,
+    draws the jitter with ``uniform`` (about three times slower than ``random``) and
+    returns ``(m, d)`` from transposed integer arithmetic, which the design then
+    transposes back. Here one ``Generator.permuted`` call shuffles every row of the
+    strata in place and the jitter is added in the layout the design is stored in: about
+    37 ms against scipy's 55 ms for 100,000 points in 28 dimensions (16 replicates),
+    measured here. The shuffle (Fisher-Yates, about 13 ns a point) is nearly all of what
+    is left; ranking random keys (argsort) instead costs about three times as much.
+    """
+    m = out.shape[1]
+    out[...] = np.arange(m, dtype=float)
+    rng.permuted(out, axis=1, out=out)
+    out += rng.random(out.shape)
+    out *= 1.0 / m
 
 
 @dataclass(frozen=True)
@@ -283,14 +309,19 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
     """
     horizon = scenario.horizon_months
     for k, risk in enumerate(scenario.risks):
-        p_year = np.broadcast_to(np.asarray(values[("risks", k, "probability_per_year")]), (n,))
+        # a scalar when the probability is a plain number: no (n,) array of one value
+        p_year = np.asarray(values[("risks", k, "probability_per_year")], dtype=float)
         with np.errstate(divide="ignore"):
             log_stay = np.log1p(-(1.0 - (1.0 - p_year) ** (1.0 / 12.0)))  # log(1 - p_m) <= 0
 
         def wait(u: np.ndarray, log_stay: np.ndarray) -> np.ndarray:
+            """Whole months to the next event, at most ``horizon``; overwrites ``u``."""
             with np.errstate(divide="ignore", invalid="ignore"):
-                months = np.floor(np.log(u) / log_stay)
-            return np.where(log_stay < 0, np.minimum(months, horizon), horizon)
+                months = np.divide(np.log(u, out=u), log_stay, out=u)
+            np.floor(months, out=months)
+            np.minimum(months, horizon, out=months)
+            np.copyto(months, horizon, where=~(log_stay < 0))  # p_year = 0: never
+            return months
 
         first = wait(values.pop(("risks", k, "@month", 0)), log_stay).astype(np.int64)
         values[("risks", k, "@month", 0)] = first
@@ -298,20 +329,30 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
             continue
         fields = [name for name in ("cost", "loss", "months")
                   if isinstance(getattr(risk, name, None), Distribution)]
-        previous, j = first, 1
-        while (active := np.flatnonzero(previous < horizon)).size:
-            u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
-            month = np.full(n, horizon, dtype=np.int64)
-            month[active] = np.minimum(previous[active] + 1 + wait(u, log_stay[active]), horizon)
-            if not (month < horizon).any():
+        # Repeats on the trials still at risk only, then one dense block per quantity
+        # (row j - 1 for repeat j): few large arrays rather than many, cheaper to page in.
+        repeats: list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]] = []
+        trials = np.flatnonzero(first < horizon)  # whose last event is inside the horizon
+        last = first[trials]
+        while trials.size:
+            u = np.clip(rng.random(trials.size), U_EPS, 1 - U_EPS)
+            stay = log_stay if log_stay.ndim == 0 else log_stay[trials]
+            following = np.minimum(last + 1 + wait(u, stay), horizon)
+            within = following < horizon
+            if not within.any():
                 break
-            values[("risks", k, "@month", j)] = month
-            for name in fields:
-                fresh = np.zeros(n)
-                u = np.clip(rng.random(active.size), U_EPS, 1 - U_EPS)
-                fresh[active] = getattr(risk, name).ppf(u)
-                values[("risks", k, "@" + name, j)] = fresh
-            previous, j = month, j + 1
+            impacts = [getattr(risk, name).ppf(np.clip(rng.random(trials.size), U_EPS,
+                                                       1 - U_EPS)) for name in fields]
+            repeats.append((trials, following, impacts))
+            trials, last = trials[within], following[within]
+        months = np.full((len(repeats), n), horizon, dtype=np.int64)
+        blocks = [np.zeros((len(repeats), n)) for _ in fields]
+        for j, (trials, following, impacts) in enumerate(repeats, start=1):
+            months[j - 1, trials] = following
+            values[("risks", k, "@month", j)] = months[j - 1]
+            for name, block, impact in zip(fields, blocks, impacts, strict=True):
+                block[j - 1, trials] = impact
+                values[("risks", k, "@" + name, j)] = block[j - 1]
 
 
 def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
@@ -331,18 +372,26 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
                        replicates=replicates)
     if scenario.correlations:
         columns, pairs = correlated_columns(scenario, inputs)
-        u[:, columns] = apply_copula(u[:, columns], correlation_matrix(len(columns), pairs))
+        correlated = u[:, columns]
+        apply_copula(correlated, correlation_matrix(len(columns), pairs), out=correlated)
+        u[:, columns] = correlated
     columns = {item.path: k for k, item in enumerate(inputs)}
     values: dict[Path, Any] = {}
     for path, value in numeric_fields(scenario):
         if path in columns:
-            values[path] = inputs[columns[path]].distribution.ppf(u[:, columns[path]])
+            # Each input's values overwrite its own column of uniforms: the draws live in
+            # the design's memory, which is already paged in, and each inverse CDF's
+            # result is a temporary that the next one reuses. Fresh arrays for the
+            # results cost more in page faults than their inverse CDFs (measured here).
+            column = u[:, columns[path]]
+            column[...] = inputs[columns[path]].distribution.ppf(column)
+            values[path] = column
         elif isinstance(value, Distribution):
             values[path] = value.point()
         else:
             values[path] = float(value)
     for k, path in enumerate(auxiliary, start=len(inputs)):
-        values[path] = u[:, k].copy()
+        values[path] = u[:, k]  # turned into event months by _risk_occurrences
     _risk_occurrences(scenario, values, n_trials, rng)
     # gate measurement errors last, from the generator: a gate changes no other draw
     for i, strategy in enumerate(scenario.strategies):

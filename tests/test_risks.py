@@ -97,6 +97,25 @@ def test_incident_months_are_geometric():
     assert count.var() == pytest.approx(H * p_month * (1 - p_month), rel=0.05)
 
 
+def test_an_uncertain_yearly_probability_gives_binomial_counts_given_each_trials_draw():
+    """With the yearly probability itself drawn per trial, each trial's number of events
+    in the horizon is binomial(H, p_m) for its own p_m: the mean count is the mean of
+    H p_m over the trials, and P(no event) the mean of (1 - p_m) ** H (mc, 65,536 trials,
+    within 4 standard errors of the conditional binomial)."""
+    from costmodel.uncertainty import draw
+    scenario = base(risks=[incident({"pert": [0.05, 0.3, 0.9]})])
+    n = 65_536
+    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(5))
+    p_month = 1 - (1 - np.asarray(draws[("risks", 0, "probability_per_year")])) ** (1 / 12)
+    count = sum(np.asarray(draws[("risks", 0, "@month", j)]) < H
+                for j in range(draws.occurrences(0)))
+    se = math.sqrt(np.mean(H * p_month * (1 - p_month) + (H * p_month) ** 2)
+                   - np.mean(H * p_month) ** 2) / math.sqrt(n)
+    assert count.mean() == pytest.approx(np.mean(H * p_month), abs=4 * se)
+    none = np.mean((1 - p_month) ** H)
+    assert np.mean(count == 0) == pytest.approx(none, abs=4 * math.sqrt(none * (1 - none) / n))
+
+
 def test_certain_abandonment_leaves_only_the_wind_down():
     """Probability 1 a year puts the event in month 0: no benefit, costs for 2 months."""
     stop = {"name": "Stop", "kind": "abandonment", "probability_per_year": 1.0,
