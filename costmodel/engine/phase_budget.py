@@ -31,7 +31,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from ..uncertainty import Draws
-from .cashflow import _benefit_value
+from .cashflow import _benefit_value, _step_factor
 from .funding import FundingPlan, _annuity
 from .rollout import phase_logistic, wright_multipliers
 
@@ -70,25 +70,22 @@ class PhaseTerms:
         when ``savings``), mirroring ``planned_flows``: the items with no ``start_month``
         and no phase (fixed basis) start with the pilot, phase 0."""
         n, n_months = draws.n_trials, scenario.horizon_months
-        years = np.arange((n_months + 11) // 12)
+        n_years = (n_months + 11) // 12
         strategy = scenario.strategies[strategy_index]
         shares = [p.share for p in strategy.phases]
         share = shares[phase]
         leases = {name.strip().casefold(): k for k, lease in enumerate(scenario.funding.leases)
                   for name in lease.items}
-        step = np.zeros((2, years.size, n))
-        yearly = np.zeros((2, years.size, n))
-        lead = np.zeros((1 + len(scenario.funding.leases), years.size, n))
-        use = np.zeros((years.size, n))
+        step = np.zeros((2, n_years, n))
+        yearly = np.zeros((2, n_years, n))
+        lead = np.zeros((1 + len(scenario.funding.leases), n_years, n))
+        use = np.zeros((n_years, n))
 
         def add(target: np.ndarray, amount, rate) -> None:
-            """``target += amount · (1 + rate) ** year``, as the engine's step factor."""
-            amount = np.asarray(amount, dtype=float)
-            if np.ndim(rate) == 0:
-                factor = (1.0 + float(rate)) ** years
-                target += factor[:, None] * amount
-            else:
-                target += (1.0 + np.asarray(rate))[None, :] ** years[:, None] * amount
+            """``target += amount · (1 + rate) ** year``: the engine's step factor in the
+            first month of each calendar year."""
+            factor = _step_factor(n_months, rate)[::12]
+            target += (factor if factor.ndim == 2 else factor[:, None]) * np.asarray(amount)
 
         units = float(scenario.organisation.units)
         learning = draws[("strategies", strategy_index, "learning", "cost_learning_rate")]
