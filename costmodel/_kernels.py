@@ -190,3 +190,46 @@ def newton_in_bracket(rows, points, values, solve, max_iterations, tolerance, ou
             step_before = np.nan if bisect else step
         if not done:
             out[i] = y
+
+
+@njit(cache=True, nogil=True)
+def add_logistic(use, scale, q, go_live, first):
+    """Add one phase's adoption ``a(τ) = scale/(1 + 81 q^τ) - scale/82`` to ``use``
+    ``(n_months, n)`` in the months after each trial's ``go_live`` (from ``first + 1``,
+    ``first`` the earliest go-live): :func:`costmodel.engine.rollout.effective_use`'s
+    recurrence (a multiply per month, the same operations in the same order) fused into
+    one pass, the months before a trial's go-live left untouched (their value is 0)."""
+    n_months, n = use.shape
+    power = np.empty(n)
+    offset = np.empty(n)
+    for t in range(n):
+        power[t] = SPAN
+        offset[t] = scale[t] / (1.0 + SPAN)
+    for month in range(first + 1, n_months):
+        for t in range(n):
+            if go_live[t] < month:
+                power[t] *= q[t]
+                use[month, t] += scale[t] / (power[t] + 1.0) - offset[t]
+
+
+@njit(cache=True, nogil=True)
+def loss_kept(starts, lengths, losses, steps):
+    """Share of benefit kept, ``1 - min(1, Σ loss)``, per month and trial, for loss
+    events ``(n_events, n)`` starting in month ``starts`` and lasting ``lengths`` months,
+    written over ``steps`` ``(n_months + 1, n)`` (zeros on entry; its first ``n_months``
+    rows are the result): the steps (``+loss`` at the start, ``-loss`` at the end) summed
+    month by month, as :meth:`costmodel.engine.risks.RiskBlock.kept_share` summed them over
+    arrays (the same additions in the same order)."""
+    n_events, n = starts.shape
+    n_months = steps.shape[0] - 1
+    for e in range(n_events):
+        for t in range(n):
+            start = starts[e, t]
+            stop = min(start + lengths[e, t], n_months)
+            steps[min(start, n_months), t] += losses[e, t]
+            steps[stop, t] -= losses[e, t] if start < n_months else 0.0
+    running = np.zeros(n)
+    for m in range(n_months):
+        for t in range(n):
+            running[t] = steps[m, t] if m == 0 else running[t] + steps[m, t]
+            steps[m, t] = 1.0 - min(running[t], 1.0)

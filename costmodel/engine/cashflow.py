@@ -332,7 +332,8 @@ def _before(stop: np.ndarray, n_months: int) -> np.ndarray | None:
     ``None`` when no trial stops within the horizon (nothing to keep out)."""
     if not (stop < n_months).any():
         return None
-    return (np.arange(n_months)[:, None] < stop[None, :]).astype(float)
+    before = np.empty((n_months, stop.size))
+    return np.less(np.arange(n_months)[:, None], stop[None, :], out=before)
 
 
 def _times_keep(mask: np.ndarray | None, factor: np.ndarray | None) -> np.ndarray | None:

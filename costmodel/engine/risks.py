@@ -109,18 +109,13 @@ class RiskBlock:
         pick = (lambda a: a) if trials is None else (lambda a: a[trials])
         if not any((pick(event.month) < self.n_months).any() for event in self.losses):
             return None
-        n_months = self.n_months
-        steps = np.zeros((n_months + 1, k))
-        columns = np.arange(k)
-        for event in self.losses:
-            start = pick(event.month)
-            stop = np.minimum(start + pick(event.months), n_months)
-            loss = pick(event.loss)
-            # one cell per column in each statement, so plain fancy indexing adds correctly
-            steps[np.minimum(start, n_months), columns] += loss
-            steps[stop, columns] -= np.where(start < n_months, loss, 0.0)
-        lost = steps[:-1]
-        for m in range(1, n_months):  # row by row: streams through memory
-            np.add(lost[m - 1], lost[m], out=lost[m])
-        np.minimum(lost, 1.0, out=lost)
-        return np.subtract(1.0, lost, out=lost)
+        from costmodel._kernels import loss_kept  # numba: loaded on first use
+
+        def stacked(values, dtype):
+            return np.ascontiguousarray(np.stack([pick(v) for v in values]), dtype=dtype)
+
+        kept = np.zeros((self.n_months + 1, k))
+        loss_kept(stacked([e.month for e in self.losses], np.int64),
+                  stacked([e.months for e in self.losses], np.int64),
+                  stacked([e.loss for e in self.losses], np.float64), kept)
+        return kept[:-1]

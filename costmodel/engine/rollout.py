@@ -112,9 +112,9 @@ def effective_use(
     with ``months_to_half · speedup ** p`` as phase ``p``'s half-way time; the phases given
     are numbered from ``first_phase``. A go-live is a month (the same in every trial) or
     an array ``(n_trials,)`` of months. Powers of a per-trial factor ``q = 81 ** (-1 / h)``
-    are built row by row (a multiply per month instead of an ``exp`` per element); with
-    go-lives per trial, the multiply is skipped in the trials not yet live, whose value
-    stays exactly 0.
+    are built month by month (a multiply per month instead of an ``exp`` per element), in
+    one compiled pass per phase (:func:`costmodel._kernels.add_logistic`); the months
+    before a trial's go-live stay exactly 0.
 
     Examples
     --------
@@ -125,25 +125,18 @@ def effective_use(
     >>> [round(float(x), 4) for x in use[:, 1]]
     [0.0, 0.0, 0.0, 0.0889]
     """
+    from costmodel._kernels import add_logistic  # numba: loaded on first use
+
     use = np.zeros((n_months, n_trials))
-    row = np.empty(n_trials)
     for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True), first_phase):
         months = common_month(go_live)
         first = int(np.min(go_live)) if months is None else months
         if first + 1 >= n_months or n_trials == 0:
             continue
         scale, q = phase_logistic(n_trials, share, p, ceiling, months_to_half, speedup)
-        offset = scale / (1.0 + LOGISTIC_SPAN)  # the value at go-live: exactly 0 there
-        power = np.full(n_trials, LOGISTIC_SPAN)  # 81 · q^τ, τ = 0
-        for month in range(first + 1, n_months):
-            if months is None:  # τ = month - go-live where live; τ = 0 (power 81) before
-                np.multiply(power, q, out=power, where=go_live < month)
-            else:
-                power *= q  # τ = month - go_live
-            np.add(power, 1.0, out=row)
-            np.divide(scale, row, out=row)
-            row -= offset
-            use[month] += row
+        live = np.broadcast_to(np.asarray(go_live, dtype=np.int64), (n_trials,))
+        add_logistic(use, np.ascontiguousarray(scale), np.ascontiguousarray(q),
+                     np.ascontiguousarray(live), first)
     return use
 
 
@@ -184,10 +177,11 @@ def step_mask(n_months: int, start: np.ndarray, stop: np.ndarray | None = None) 
     [0.0, 0.0, 0.0, 1.0]
     """
     month = np.arange(n_months)[:, None]
-    inside = month >= start[None, :]
+    inside = np.empty((n_months, start.size))
+    np.greater_equal(month, start[None, :], out=inside)  # straight into floats
     if stop is not None:
-        inside &= month < stop[None, :]
-    return inside.astype(float)
+        inside *= month < stop[None, :]
+    return inside
 
 
 def yearly_mask(n_months: int, start: np.ndarray) -> np.ndarray:
