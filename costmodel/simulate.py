@@ -20,6 +20,7 @@ import scipy
 from threadpoolctl import threadpool_limits
 
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
+from .engine.cashflow import strategy_present_values
 from .engine.deferral import deferred_go_lives, defers
 from .engine.flows import add_sums
 from .engine.funding import FundingPlan, funding_metrics, grant_awards
@@ -178,10 +179,8 @@ class _StrategyRun:
         if deferral is None or not deferral.deferred.any():
             return out
         moved = np.flatnonzero(deferral.deferred)
-        flows = strategy_cash_flows(self.scenario, self.index, draws.take(moved),
-                                    go_lives[:, moved])
-        pv_costs, pv_benefits = present_values(self.scenario.rate_monthly, flows.costs,
-                                               flows.benefits)
+        pv_costs, pv_benefits = strategy_present_values(self.scenario, self.index,
+                                                        draws.take(moved), go_lives[:, moved])
         out[moved] = pv_benefits - pv_costs
         return out
 

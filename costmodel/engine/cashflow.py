@@ -16,6 +16,7 @@ import numpy as np
 from ..scenario import CostItem, Gate, Scenario
 from ..uncertainty import Draws
 from .flows import FlowAccumulator, add_sums
+from .metrics import present_values
 from .risks import RiskBlock
 from .rollout import (
     common_month,
@@ -36,6 +37,7 @@ __all__ = [
     "StrategyFlows",
     "planned_flows",
     "strategy_cash_flows",
+    "strategy_present_values",
 ]
 
 #: The cost category under which the productivity dip is reported.
@@ -620,6 +622,33 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
                                       for k in range(len(funding.leases))),
                          unbudgeted=tagged_flow(UNBUDGETED) if funding.budget else None,
                          abandoned=risk.abandoned)
+
+
+def strategy_present_values(scenario: Scenario, strategy_index: int, draws: Draws,
+                            go_lives=None, windows=None) -> tuple[np.ndarray, np.ndarray]:
+    """Present values at month 0 of strategy ``strategy_index``'s costs and benefits per
+    trial, each ``(n_trials,)`` [currency]: ``present_values`` of
+    :func:`strategy_cash_flows` (same arguments). Where no risk event touches these trials
+    and the strategy has no gate, each group's terms are discounted as they stand
+    (:meth:`FlowAccumulator.present_value`) without forming the monthly flows; else the
+    flows are formed."""
+    rate = scenario.rate_monthly
+    risk = RiskBlock.of(scenario, draws)
+    if scenario.strategies[strategy_index].gate is not None or not risk.quiet:
+        flows = strategy_cash_flows(scenario, strategy_index, draws, go_lives, windows)
+        return present_values(rate, flows.costs, flows.benefits)
+    parts, _, _ = _start(scenario, strategy_index, draws, go_lives, windows, False)
+    discount = (1.0 + rate) ** -np.arange(scenario.horizon_months)
+
+    def present_value(groups: tuple[FlowAccumulator, FlowAccumulator]) -> np.ndarray:
+        out = np.zeros(draws.n_trials)
+        for group in groups:
+            if not group.empty:
+                out += group.present_value(discount)
+        return out
+
+    return (present_value((parts.costs_base, parts.costs_later)),
+            present_value((parts.benefits_base, parts.benefits_later)))
 
 
 def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: list[float],

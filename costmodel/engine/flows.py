@@ -143,6 +143,35 @@ class FlowAccumulator:
             out = self._dense.copy() if out is None else np.add(out, self._dense, out=out)
         return np.zeros((self.n_months, self.n_trials)) if out is None else out
 
+    def present_value(self, discount: np.ndarray) -> np.ndarray:
+        """``discount @ total()``, the present value of every term per trial ``(n_trials,)``,
+        without forming :meth:`total`: ``(d·P)ᵀ @ C`` for plain terms and ``(d ⊙ P)ᵀ @ W``
+        then summed with ``C`` where a weight ``W`` (the use ``E``, a mask, or both) varies
+        by trial, ``(k, n)`` products instead of ``(n_months, n)`` arrays. ``discount``
+        ``(n_months,)`` is the discount factor of each month."""
+        out = np.zeros(self.n_trials)
+        if self._plain:
+            profiles, coefficients = self._stacked(self._plain)
+            out += (discount @ profiles) @ coefficients
+        if self._scaled:
+            self._weighted_present_value(out, discount, self._scaled, self.use)
+        for mask, plain, scaled_terms in self._masked.values():
+            if plain:
+                self._weighted_present_value(out, discount, plain, mask)
+            if scaled_terms:
+                self._weighted_present_value(out, discount, scaled_terms, mask * self.use)
+        if self._dense is not None:
+            out += discount @ self._dense
+        return out
+
+    def _weighted_present_value(self, out: np.ndarray, discount: np.ndarray, terms,
+                                weight: np.ndarray) -> None:
+        """Add ``Σ_m d_m Σ_k P[m, k] C[k, t] W[m, t]`` to ``out``, as ``Σ_k C ⊙ ((d ⊙ P)ᵀ @ W)``."""
+        profiles, coefficients = self._stacked(terms)
+        weighted = (profiles * discount[:, None]).T @ weight  # (k, n)
+        weighted *= coefficients
+        out += weighted.sum(axis=0)
+
     @staticmethod
     def _stacked(terms) -> tuple[np.ndarray, np.ndarray]:
         profiles = np.stack([p for p, _, _ in terms], axis=1)

@@ -91,6 +91,14 @@ class RiskBlock:
                                               risk.scales_with_deployment, risk.category))
         return cls(horizon, abandoned, costs_stop, losses, incidents)
 
+    @property
+    def quiet(self) -> bool:
+        """No risk event touches these trials within the horizon (nothing stops, is lost
+        or charged)."""
+        n = self.n_months
+        return ((self.abandoned >= n).all() and (self.costs_stop >= n).all()
+                and not any((e.month < n).any() for e in (*self.losses, *self.incidents)))
+
     def loss_at(self, month: int) -> np.ndarray:
         """Share of benefit lost in ``month``, per trial (capped at 1)."""
         total = np.zeros(self.abandoned.shape)

@@ -1,0 +1,105 @@
+"""Present values straight from a strategy's terms, for the NPV had the budget deferred
+nothing.
+
+Truth used: the engine's own monthly flows discounted month by month
+(``present_values(strategy_cash_flows(...))``), on random scenarios (escalation, leases,
+per-usage costs, every cost shape) at random per-trial go-lives and lead windows, so that
+plain, use-scaled, masked and dense terms are all exercised; and on scenarios with risk
+events and gates, where the shortcut must step aside for the trials an event touches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costmodel.engine.cashflow import strategy_cash_flows, strategy_present_values
+from costmodel.engine.flows import FlowAccumulator
+from costmodel.engine.metrics import present_values
+from costmodel.engine.risks import RiskBlock
+from costmodel.engine.schedule import actual_go_lives
+from costmodel.uncertainty import draw
+from tests.test_phase_budget import funded_scenarios
+from tests.test_reference_events import FEATURES, event_scenarios, feature_scenario
+
+
+def assert_present_values_match(scenario, k, draws, go_lives=None, windows=None):
+    flows = strategy_cash_flows(scenario, k, draws, go_lives, windows)
+    expected = present_values(scenario.rate_monthly, flows.costs, flows.benefits)
+    got = strategy_present_values(scenario, k, draws, go_lives, windows)
+    for value, truth in zip(got, expected, strict=True):
+        assert value.shape == truth.shape
+        np.testing.assert_allclose(value, truth, rtol=1e-10,
+                                   atol=1e-10 * (1.0 + np.abs(truth).max()))
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=funded_scenarios(), seed=st.integers(0, 2**32), per_trial=st.booleans())
+def test_present_values_from_terms_equal_the_discounted_flows(scenario, seed, per_trial):
+    n = 11
+    n_months = scenario.horizon_months
+    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
+    rng = np.random.default_rng(seed + 1)
+    for k, strategy in enumerate(scenario.strategies):
+        n_phases = len(strategy.phases)
+        go_lives = windows = None
+        if per_trial:  # per-trial months: every timing becomes a mask
+            go_lives = np.sort(rng.integers(0, n_months + 1, size=(n_phases, n)), axis=0)
+            windows = go_lives + rng.integers(0, 3, size=(n_phases, n))
+        assert_present_values_match(scenario, k, draws, go_lives, windows)
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_present_values_with_slip_gates_and_risk_events(feature):
+    scenario = feature_scenario(**FEATURES[feature])
+    draws = draw(scenario, 64, sampler="mc", rng=np.random.default_rng(5))
+    for k in range(len(scenario.strategies)):
+        assert_present_values_match(scenario, k, draws, actual_go_lives(scenario, k, draws))
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=event_scenarios(), seed=st.integers(0, 2**32))
+def test_present_values_on_random_event_scenarios(scenario, seed):
+    draws = draw(scenario, 24, sampler="mc", rng=np.random.default_rng(seed))
+    for k in range(len(scenario.strategies)):
+        assert_present_values_match(scenario, k, draws, actual_go_lives(scenario, k, draws))
+
+
+def test_a_risk_event_within_the_horizon_is_not_quiet():
+    # the shortcut's guard: each kind of event, once it falls in the horizon, is noticed
+    for feature in ("cost risk", "benefit loss", "abandonment"):
+        scenario = feature_scenario(**FEATURES[feature])
+        risk = RiskBlock.of(scenario, draw(scenario, 256, sampler="mc",
+                                           rng=np.random.default_rng(0)))
+        assert not risk.quiet, feature
+        first = RiskBlock.of(scenario, draw(scenario, 256, sampler="mc",
+                                            rng=np.random.default_rng(0)).slice(0, 1))
+        happened = ((first.abandoned < first.n_months).any()
+                    or any((e.month < first.n_months).any()
+                           for e in (*first.losses, *first.incidents)))
+        assert first.quiet == (not happened), feature
+    plain = feature_scenario()
+    assert RiskBlock.of(plain, draw(plain, 8, sampler="mc", rng=np.random.default_rng(0))).quiet
+
+
+@settings(max_examples=80)
+@given(seed=st.integers(0, 2**32), n_months=st.integers(1, 40), n_trials=st.integers(1, 9),
+       kinds=st.lists(st.sampled_from(("plain", "scaled", "masked", "masked scaled",
+                                       "dense", "dense scaled")), min_size=1, max_size=8))
+def test_accumulator_present_value_is_the_discounted_total(seed, n_months, n_trials, kinds):
+    # every kind of term the accumulator keeps, two of them sharing one mask
+    rng = np.random.default_rng(seed)
+    use = rng.uniform(0.0, 1.0, (n_months, n_trials))
+    masks = [rng.integers(0, 2, (n_months, n_trials)).astype(float) for _ in range(2)]
+    acc = FlowAccumulator(n_months, n_trials, use)
+    for i, kind in enumerate(kinds):
+        profile = rng.normal(size=(n_months, n_trials) if kind.startswith("dense")
+                             else n_months)
+        acc.add(f"term {i}", profile, rng.normal(size=n_trials),
+                scaled_by_use=kind.endswith("scaled"),
+                mask=masks[i % 2] if kind.startswith("masked") else None)
+    discount = 1.01 ** -np.arange(n_months)
+    np.testing.assert_allclose(acc.present_value(discount), discount @ acc.total(),
+                               rtol=1e-12, atol=1e-12 * n_months * 10)
