@@ -233,3 +233,50 @@ def loss_kept(starts, lengths, losses, steps):
         for t in range(n):
             running[t] = steps[m, t] if m == 0 else running[t] + steps[m, t]
             steps[m, t] = 1.0 - min(running[t], 1.0)
+
+
+@njit(cache=True, nogil=True)
+def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
+    """``out[m, t] += weight[t] · Σ_k profiles[m, k] · coefficients[k, t]`` in each trial's
+    window (months ``lo[t] ≤ m < hi[t]``, every ``every``-th from ``lo[t]``): a product
+    restricted to a per-trial window (:class:`costmodel.engine.windows.TrialWindow`), in
+    one pass over ``out``."""
+    n_months, n = out.shape
+    n_terms = profiles.shape[1]
+    for m in range(n_months):
+        for t in range(n):
+            if lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0):
+                value = 0.0
+                for k in range(n_terms):
+                    value += profiles[m, k] * coefficients[k, t]
+                out[m, t] += value * weight[t]
+
+
+@njit(cache=True, nogil=True)
+def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_keep):
+    """``out[m, k] += Σ_t window[m, t] · keep[m, t] · coefficients[k, t]`` (``keep``
+    only when ``has_keep``), ``out`` ``(n_months, k)``."""
+    n_months, n_terms = out.shape
+    n = coefficients.shape[1]
+    for m in range(n_months):
+        for t in range(n):
+            if lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0):
+                w = weight[t] * keep[m, t] if has_keep else weight[t]
+                for k in range(n_terms):
+                    out[m, k] += w * coefficients[k, t]
+
+
+@njit(cache=True, nogil=True)
+def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
+    """``out[t] += weight[t] · Σ_{m in window} Σ_k discounted[m, k] · coefficients[k, t]``:
+    per trial, only the months of its window."""
+    n_months, n_terms = discounted.shape
+    for t in range(out.size):
+        first = max(lo[t], 0)
+        if every > 1 and first > lo[t]:
+            first = lo[t] + ((first - lo[t] + every - 1) // every) * every
+        total = 0.0
+        for m in range(first, min(hi[t], n_months), every):
+            for k in range(n_terms):
+                total += discounted[m, k] * coefficients[k, t]
+        out[t] += total * weight[t]

@@ -20,6 +20,7 @@ from costmodel.engine.flows import FlowAccumulator
 from costmodel.engine.metrics import present_values
 from costmodel.engine.risks import RiskBlock
 from costmodel.engine.schedule import actual_go_lives
+from costmodel.engine.windows import TrialWindow
 from costmodel.uncertainty import draw
 from tests.test_phase_budget import funded_scenarios
 from tests.test_reference_events import FEATURES, event_scenarios, feature_scenario
@@ -92,7 +93,8 @@ def test_accumulator_present_value_is_the_discounted_total(seed, n_months, n_tri
     # every kind of term the accumulator keeps, two of them sharing one mask
     rng = np.random.default_rng(seed)
     use = rng.uniform(0.0, 1.0, (n_months, n_trials))
-    masks = [rng.integers(0, 2, (n_months, n_trials)).astype(float) for _ in range(2)]
+    masks = [TrialWindow.step(n_months, rng.integers(0, n_months + 1, n_trials)),
+             TrialWindow.lead(n_months, rng.integers(0, n_months + 1, n_trials), 3)]
     acc = FlowAccumulator(n_months, n_trials, use)
     for i, kind in enumerate(kinds):
         profile = rng.normal(size=(n_months, n_trials) if kind.startswith("dense")

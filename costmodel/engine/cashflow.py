@@ -21,14 +21,12 @@ from .risks import RiskBlock
 from .rollout import (
     common_month,
     effective_use,
-    lead_mask,
     lead_window,
     month_indicator,
-    step_mask,
     wright_multipliers,
     yearly_indicator,
-    yearly_mask,
 )
+from .windows import TrialWindow
 
 __all__ = [
     "DISRUPTION_CATEGORY",
@@ -147,8 +145,8 @@ class _Timing:
     months the one-time costs' lead windows end (``windows``, the planned go-lives unless
     a budget deferred the phase). Each profile is ``(profile, mask)``: a profile
     ``(n_months,)`` and ``None`` when a phase's month is the same in every trial, else
-    ones and a per-trial mask ``(n_months, n)``, one array per phase and kind (so terms
-    that share it are summed in one product)."""
+    ones and a per-trial :class:`~costmodel.engine.windows.TrialWindow`, one per phase
+    and kind (so terms that share it are summed in one pass)."""
 
     def __init__(self, n_months: int, go_lives: np.ndarray, windows: np.ndarray,
                  lead_time: int):
@@ -158,7 +156,7 @@ class _Timing:
         self.lead_time = lead_time
         self.common = [common_month(row) for row in go_lives]
         self.common_windows = [common_month(row) for row in windows]
-        self._masks: dict[tuple, np.ndarray] = {}
+        self._masks: dict[tuple, TrialWindow] = {}
         self.ones = np.ones(n_months)
 
     def _timed(self, key: tuple, month: int | None, profile, mask) -> tuple:
@@ -174,20 +172,20 @@ class _Timing:
         """1 from phase ``p``'s go-live on."""
         n, start = self.n_months, self.go_lives[p]
         return self._timed(("live", p), self.common[p], lambda m: month_indicator(n, m),
-                           lambda: step_mask(n, start))
+                           lambda: TrialWindow.step(n, start))
 
     def yearly(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """1 in phase ``p``'s go-live month and every twelfth month after."""
         n, start = self.n_months, self.go_lives[p]
         return self._timed(("yearly", p), self.common[p], lambda m: yearly_indicator(n, m),
-                           lambda: yearly_mask(n, start))
+                           lambda: TrialWindow.yearly(n, start))
 
     def window(self, p: int, months: int) -> tuple[np.ndarray, np.ndarray | None]:
         """1 in the ``months`` months from phase ``p``'s go-live."""
         n, start = self.n_months, self.go_lives[p]
         return self._timed(("window", p), self.common[p],
                            lambda m: month_indicator(n, m, m + months),
-                           lambda: step_mask(n, start, start + months))
+                           lambda: TrialWindow.step(n, start, start + months))
 
     def started(self, p: int, *, yearly: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """1 from the month phase ``p``'s lead window ends (its planned go-live, moved by a
@@ -195,15 +193,16 @@ class _Timing:
         n, end = self.n_months, self.windows[p]
         if yearly:
             return self._timed(("started yearly", p), self.common_windows[p],
-                               lambda m: yearly_indicator(n, m), lambda: yearly_mask(n, end))
+                               lambda m: yearly_indicator(n, m), lambda: TrialWindow.yearly(n, end))
         return self._timed(("started", p), self.common_windows[p],
-                           lambda m: month_indicator(n, m), lambda: step_mask(n, end))
+                           lambda m: month_indicator(n, m), lambda: TrialWindow.step(n, end))
 
     def lead(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Weights of phase ``p``'s one-time costs over its lead window."""
         n, end, lead = self.n_months, self.windows[p], self.lead_time
         return self._timed(("lead", p), self.common_windows[p],
-                           lambda m: lead_window(n, m, lead), lambda: lead_mask(n, end, lead))
+                           lambda m: lead_window(n, m, lead),
+                           lambda: TrialWindow.lead(n, end, lead))
 
 
 def _step_factor(n_months: int, yearly_rate) -> np.ndarray:

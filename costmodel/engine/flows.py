@@ -9,12 +9,16 @@ Means over trials by category (for the charts) come from the same factors withou
 forming each term: ``mean_n(profile · coef) = profile · mean(coef)`` and
 ``mean_n(E ⊙ profile ⊗ coef) = profile · (E @ coef) / n``; where risk events or a failed
 gate keep only a share ``K`` of some cells, ``profile · (K @ coef)`` and
-``profile · ((E ⊙ K) @ coef)``: one matrix product for all terms of a group.
+``profile · ((E ⊙ K) @ coef)``: one matrix product for all terms of a group. Terms timed
+per trial (slip, a budget's deferral) are grouped by their window
+(:mod:`costmodel.engine.windows`) and summed only over its months, in compiled code.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .windows import TrialWindow
 
 __all__ = ["FlowAccumulator", "add_sums"]
 
@@ -46,8 +50,8 @@ class FlowAccumulator:
         self.running = np.zeros(n_trials)
         self._plain: list[tuple[np.ndarray, np.ndarray, str]] = []
         self._scaled: list[tuple[np.ndarray, np.ndarray, str]] = []
-        #: terms with a per-trial mask, grouped by mask: id -> (mask, plain, scaled)
-        self._masked: dict[int, tuple[np.ndarray, list, list]] = {}
+        #: terms with a per-trial window, grouped by window: id -> (window, plain, scaled)
+        self._masked: dict[int, tuple[TrialWindow, list, list]] = {}
         self._dense: np.ndarray | None = None
         self._dense_terms: list[tuple[np.ndarray, str]] = []
         #: terms added with a ``tag`` are also collected here, one accumulator per tag
@@ -55,18 +59,18 @@ class FlowAccumulator:
 
     def add(self, label: str, profile: np.ndarray, coefficient, *, scaled_by_use: bool = False,
             running: np.ndarray | None = None, tag: str | None = None,
-            mask: np.ndarray | None = None, running_mask: np.ndarray | None = None):
+            mask: TrialWindow | None = None, running_mask: TrialWindow | None = None):
         """Add ``profile ⊗ coefficient`` (times ``mask``; times ``E`` when
         ``scaled_by_use``) under ``label``.
 
         ``profile`` is ``(n_months,)`` or ``(n_months, n_trials)``; ``coefficient`` a scalar
-        or ``(n_trials,)``; ``mask`` ``(n_months, n_trials)``, a per-trial timing (a phase's
-        months live, its lead window): terms that share one mask array are summed with one
-        product and multiplied by it once. ``running`` is the term's run-rate profile:
-        the profile itself for a monthly cost, a twelfth a month for a yearly one, ``None``
-        for one-time amounts, times ``running_mask`` (default: ``mask``). A ``tag`` also
-        adds the term to ``tagged[tag]`` (to follow some items on their own, e.g. those a
-        lease finances).
+        or ``(n_trials,)``; ``mask`` a per-trial timing (a phase's months live, its lead
+        window) as a :class:`~costmodel.engine.windows.TrialWindow`: terms that share one
+        window are summed in one compiled pass over it, no mask array written out.
+        ``running`` is the term's run-rate profile: the profile itself for a monthly cost,
+        a twelfth a month for a yearly one, ``None`` for one-time amounts, times
+        ``running_mask`` (default: ``mask``). A ``tag`` also adds the term to
+        ``tagged[tag]`` (to follow some items on their own, e.g. those a lease finances).
         """
         coefficient = np.broadcast_to(np.asarray(coefficient, dtype=float), (self.n_trials,))
         if tag is not None:
@@ -78,7 +82,7 @@ class FlowAccumulator:
             self._watch(running, coefficient, scaled_by_use,
                         mask if running_mask is None else running_mask)
         if mask is not None and profile.ndim == 2:
-            profile = profile * mask
+            profile = profile * mask.array()
         elif mask is not None:
             if id(mask) not in self._masked:
                 self._masked[id(mask)] = (mask, [], [])
@@ -97,7 +101,7 @@ class FlowAccumulator:
         self._dense_terms.append((term, label))
 
     def _watch(self, running: np.ndarray, coefficient: np.ndarray, scaled_by_use: bool,
-               mask: np.ndarray | None) -> None:
+               mask: TrialWindow | None) -> None:
         """Add the term's run rate in each trial's watched month to :attr:`running`."""
         month = self.watch_month
         watched = month < self.n_months
@@ -107,7 +111,7 @@ class FlowAccumulator:
         columns = np.arange(self.n_trials)
         value = (running[row] if running.ndim == 1 else running[row, columns]) * coefficient
         if mask is not None:
-            value = value * mask[row, columns]
+            value = value * mask.at(row)
         if scaled_by_use:
             value = value * self.use[row, columns]
         self.running += np.where(watched, value, 0.0)
@@ -128,17 +132,16 @@ class FlowAccumulator:
             scaled *= self.use
             out = scaled if out is None else np.add(out, scaled, out=out)
         for mask, plain, scaled_terms in self._masked.values():
-            part = None
-            if plain:
-                profiles, coefficients = self._stacked(plain)
-                part = profiles @ coefficients
+            if out is None:
+                out = np.zeros((self.n_months, self.n_trials))
+            if plain:  # one pass over the window, no mask written out
+                mask.product_add(out, *self._stacked(plain))
             if scaled_terms:
                 profiles, coefficients = self._stacked(scaled_terms)
                 scaled = profiles @ coefficients
                 scaled *= self.use
-                part = scaled if part is None else np.add(part, scaled, out=part)
-            part *= mask
-            out = part if out is None else np.add(out, part, out=out)
+                scaled *= mask.array()
+                out += scaled
         if self._dense is not None:
             out = self._dense.copy() if out is None else np.add(out, self._dense, out=out)
         return np.zeros((self.n_months, self.n_trials)) if out is None else out
@@ -157,9 +160,11 @@ class FlowAccumulator:
             self._weighted_present_value(out, discount, self._scaled, self.use)
         for mask, plain, scaled_terms in self._masked.values():
             if plain:
-                self._weighted_present_value(out, discount, plain, mask)
+                profiles, coefficients = self._stacked(plain)
+                out += mask.present_value(profiles * discount[:, None], coefficients)
             if scaled_terms:
-                self._weighted_present_value(out, discount, scaled_terms, mask * self.use)
+                self._weighted_present_value(out, discount, scaled_terms,
+                                             mask.array() * self.use)
         if self._dense is not None:
             out += discount @ self._dense
         return out
@@ -202,11 +207,14 @@ class FlowAccumulator:
             self._weighted_sums(sums, self._scaled,
                                 self.use if keep is None else self.use * keep)
         for mask, plain, scaled_terms in self._masked.values():
-            weight = mask if keep is None else mask * keep
             if plain:
-                self._weighted_sums(sums, plain, weight)
+                profiles, coefficients = self._stacked(plain)
+                weighted = mask.weighted_sums(coefficients, keep)
+                for k, (_, _, label) in enumerate(plain):
+                    add_sums(sums, label, profiles[:, k] * weighted[:, k])
             if scaled_terms:
-                self._weighted_sums(sums, scaled_terms, weight * self.use)
+                weight = mask.array() * self.use
+                self._weighted_sums(sums, scaled_terms, weight if keep is None else weight * keep)
         for term, label in self._dense_terms:
             add_sums(sums, label, (term if keep is None else term * keep).sum(axis=1))
         return sums

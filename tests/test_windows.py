@@ -1,0 +1,72 @@
+"""Per-trial windows: the engine's per-trial masks kept as four numbers per trial.
+
+Truths used: the mask functions of :mod:`costmodel.engine.rollout` (``step_mask``,
+``yearly_mask``, ``lead_mask``, themselves tested against the one-month profiles), and the
+same products, sums and present values computed with the written-out mask in numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costmodel.engine.rollout import lead_mask, step_mask, yearly_mask
+from costmodel.engine.windows import TrialWindow
+
+
+@st.composite
+def windows_and_masks(draw_):
+    """A random window of every kind with the rollout's mask for the same months."""
+    n_months = draw_(st.integers(1, 40))
+    n = draw_(st.integers(1, 12))
+    seed = draw_(st.integers(0, 2**32))
+    rng = np.random.default_rng(seed)
+    start = rng.integers(0, n_months + 14, size=n)
+    kind = draw_(st.sampled_from(("step", "step to", "yearly", "lead")))
+    if kind == "step":
+        return TrialWindow.step(n_months, start), step_mask(n_months, start), rng
+    if kind == "step to":
+        stop = start + rng.integers(-2, 8, size=n)
+        return (TrialWindow.step(n_months, start, stop), step_mask(n_months, start, stop),
+                rng)
+    if kind == "yearly":
+        return TrialWindow.yearly(n_months, start), yearly_mask(n_months, start), rng
+    lead_time = draw_(st.integers(0, 6))
+    return (TrialWindow.lead(n_months, start, lead_time),
+            lead_mask(n_months, start, lead_time), rng)
+
+
+@settings(max_examples=150)
+@given(case=windows_and_masks())
+def test_a_window_written_out_is_the_rollout_mask(case):
+    window, mask, _ = case
+    np.testing.assert_array_equal(window.array(), mask)
+
+
+@settings(max_examples=150)
+@given(case=windows_and_masks())
+def test_a_window_applied_equals_the_mask_applied(case):
+    window, mask, rng = case
+    n_months, n = mask.shape
+    k = int(rng.integers(1, 5))
+    profiles = rng.normal(size=(n_months, k))
+    coefficients = rng.normal(size=(k, n))
+    start = rng.normal(size=(n_months, n))
+    out = start.copy()
+    window.product_add(out, profiles, coefficients)
+    np.testing.assert_allclose(out, start + (profiles @ coefficients) * mask,
+                               rtol=1e-12, atol=1e-12)
+    keep = rng.uniform(size=(n_months, n))
+    np.testing.assert_allclose(window.weighted_sums(coefficients, keep),
+                               (mask * keep) @ coefficients.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(window.weighted_sums(coefficients, None),
+                               mask @ coefficients.T, rtol=1e-12, atol=1e-12)
+    discounted = profiles * (1.01 ** -np.arange(n_months))[:, None]
+    np.testing.assert_allclose(window.present_value(discounted, coefficients),
+                               ((discounted @ coefficients) * mask).sum(axis=0),
+                               rtol=1e-12, atol=1e-12)
+    months = rng.integers(0, n_months + 3, size=n)
+    inside = months < n_months
+    expected = np.where(inside, mask[np.minimum(months, n_months - 1), np.arange(n)], 0.0)
+    np.testing.assert_array_equal(window.at(months), expected)
