@@ -19,6 +19,7 @@ import numpy as np
 import scipy
 from threadpoolctl import threadpool_limits
 
+from ._memory import retain_freed_memory
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.cashflow import strategy_present_values
 from .engine.deferral import deferred_go_lives, defers
@@ -354,6 +355,7 @@ class _Rounds:
 
 def _run(scenario: Scenario, trials: int | None, seed: int | None, sampler: Sampler | None,
          precision: float | None, chunk_trials: int, workers: int | None) -> Results:
+    retain_freed_memory()  # blocks reuse freed arrays instead of faulting in fresh pages
     settings = scenario.simulation
     requested = settings.trials if trials is None else int(trials)
     if not 1 <= requested <= MAX_TRIALS:
@@ -432,6 +434,7 @@ def simulate_draws(scenario: Scenario, draws: Draws, *, label: str = "given draw
     exactly, grants awarded when at least as likely as not). ``label`` is recorded as
     the manifest's sampler; the seed is 0.
     """
+    retain_freed_memory()
     runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
     with (threadpool_limits(limits=1, user_api="blas"),
           ThreadPoolExecutor(max_workers=workers or _workers()) as pool):
