@@ -280,3 +280,60 @@ def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
             for k in range(n_terms):
                 total += discounted[m, k] * coefficients[k, t]
         out[t] += total * weight[t]
+
+
+@njit(cache=True, nogil=True)
+def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
+    """One pass over month-major ``costs`` and ``benefits`` ``(n_months, n)``: the net
+    cash ``rows`` ``(n, n_months)`` (trial-major, for the IRR), its running sum
+    ``cumulative`` ``(n_months, n)``, and per trial into ``per_trial`` ``(6, n)``: the
+    present values of costs and of benefits (``discount``: each month's factor), the
+    lowest cumulative cash, the total cost, and the payback and discounted payback
+    months (as :func:`costmodel.engine.metrics.payback_rows` finds them)."""
+    n_months, n = costs.shape
+    discounted = np.zeros(n)
+    # per trial, for the running sum (0) and its discounted twin (1): negative last
+    # month, ever negative, crossing found
+    flags = np.zeros((3, 2, n), dtype=np.bool_)
+    for m in range(n_months):
+        d = discount[m]
+        for t in range(n):
+            cost, benefit = costs[m, t], benefits[m, t]
+            net = benefit - cost
+            rows[t, m] = net
+            if m == 0:
+                per_trial[0, t], per_trial[1, t] = d * cost, d * benefit
+                per_trial[2, t], per_trial[3, t] = net, cost
+                cumulative[0, t] = net
+                discounted[t] = net * d
+                _payback_step(0, 0.0, net, flags, 0, t, per_trial)
+                _payback_step(0, 0.0, discounted[t], flags, 1, t, per_trial)
+                continue
+            per_trial[0, t] += d * cost
+            per_trial[1, t] += d * benefit
+            per_trial[3, t] += cost
+            before = cumulative[m - 1, t]
+            after = before + net
+            cumulative[m, t] = after
+            if after < per_trial[2, t] or np.isnan(after):  # min, nan propagating
+                per_trial[2, t] = after
+            _payback_step(m, before, after, flags, 0, t, per_trial)
+            before = discounted[t]
+            discounted[t] = net * d + before
+            _payback_step(m, before, discounted[t], flags, 1, t, per_trial)
+    for k in range(2):
+        for t in range(n):
+            if not flags[2, k, t]:
+                per_trial[4 + k, t] = np.inf if flags[1, k, t] else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _payback_step(m, before, after, flags, k, t, per_trial):
+    """Month ``m`` of a running sum (``before`` the month before, ``after`` this one):
+    the first turn from negative to non-negative is the payback, interpolated."""
+    negative = after < 0.0
+    if m > 0 and flags[0, k, t] and not negative and not flags[2, k, t]:
+        per_trial[4 + k, t] = (m - 1) + before / (before - after)
+        flags[2, k, t] = True
+    flags[0, k, t] = negative
+    flags[1, k, t] |= negative

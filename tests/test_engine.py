@@ -23,7 +23,13 @@ from hypothesis.extra.numpy import arrays
 
 from costmodel import finance
 from costmodel.engine import DISRUPTION_CATEGORY, strategy_cash_flows
-from costmodel.engine.metrics import block_metrics, row_percentiles
+from costmodel.engine.metrics import (
+    block_metrics,
+    cumulative_rows,
+    payback_rows,
+    present_values,
+    row_percentiles,
+)
 from costmodel.engine.reference import reference_run, reference_trial_flows
 from costmodel.engine.rollout import (
     deployed_share,
@@ -491,6 +497,31 @@ def test_block_metrics_edge_cases_equal_finance():
     # column 4: cumulative -100, 50, -100, 50: the first turn counts, 0 + 100/150
     assert block["payback_months"].tolist() == [0.0, math.inf, 0.0, 2.0, 100 / 150, 0.0]
     assert np.isnan(block["roi"][[0, 2, 5]]).all()
+
+
+@settings(max_examples=60)
+@given(n_months=st.integers(1, 40), n_trials=st.integers(1, 50), seed=st.integers(0, 2**32))
+def test_block_metrics_one_pass_equals_the_row_functions(n_months, n_trials, seed):
+    # the compiled pass against the month-by-month array functions it replaces, on flows
+    # whose running sums cross zero several times (and sometimes hit it exactly)
+    rng = np.random.default_rng(seed)
+    costs = rng.integers(0, 5, (n_months, n_trials)).astype(float) * 100.0
+    benefits = rng.integers(0, 5, (n_months, n_trials)).astype(float) * 100.0
+    rate = 0.01
+    block = block_metrics(rate, costs, benefits)
+    net = benefits - costs
+    discount = (1.0 + rate) ** -np.arange(n_months)
+    cumulative = cumulative_rows(net)
+    np.testing.assert_array_equal(block["cumulative"], cumulative)
+    np.testing.assert_array_equal(block["payback_months"], payback_rows(cumulative))
+    np.testing.assert_array_equal(block["discounted_payback_months"],
+                                  payback_rows(cumulative_rows(net, discount)))
+    np.testing.assert_array_equal(block["peak_funding_need"],
+                                  np.maximum(0.0, -cumulative.min(axis=0)))
+    np.testing.assert_array_equal(block["total_cost"], costs.sum(axis=0))
+    pv_costs, pv_benefits = present_values(rate, costs, benefits)
+    np.testing.assert_allclose(block["pv_costs"], pv_costs, rtol=1e-13, atol=1e-9)
+    np.testing.assert_allclose(block["pv_benefits"], pv_benefits, rtol=1e-13, atol=1e-9)
 
 
 def test_block_metrics_known_values():

@@ -77,28 +77,34 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
 
     ``rate`` is the monthly discount rate. Returns a dict of ``(n,)`` arrays keyed by
     :data:`costmodel.results.METRIC_NAMES`, plus ``"cumulative"``: the cumulative net cash
-    ``(n_months, n)``.
+    ``(n_months, n)``. The present values, running sums, paybacks and the lowest cash come
+    from one compiled pass over the months (:func:`costmodel._kernels.cash_pass`; tested
+    against :func:`present_values`, :func:`cumulative_rows` and :func:`payback_rows`), which
+    also lays the net cash out trial by trial for the IRR.
     """
-    n_months = costs.shape[0]
-    net = benefits - costs
+    from costmodel._kernels import cash_pass  # numba: loaded on first use
+
+    n_months, n = costs.shape
     discount = (1.0 + rate) ** -np.arange(n_months)
-    pv_costs, pv_benefits = present_values(rate, costs, benefits)
+    cumulative = np.empty((n_months, n))
+    rows = np.empty((n, n_months))
+    per_trial = np.empty((6, n))
+    cash_pass(np.ascontiguousarray(costs, dtype=float),
+              np.ascontiguousarray(benefits, dtype=float), discount, cumulative, rows, per_trial)
+    pv_costs, pv_benefits, lowest, total_cost, payback, discounted_payback = per_trial
     npv = pv_benefits - pv_costs
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(pv_costs > 0, npv / pv_costs, np.nan)
         ratio = np.where(pv_costs > 0, pv_benefits / pv_costs, np.nan)
-    cumulative = cumulative_rows(net)
-    discounted = cumulative_rows(net, discount)
-    lowest = cumulative.min(axis=0)
     return {
         "npv": npv,
-        "irr_annual": finance.annualise_rate(finance.irr(net.T)),
+        "irr_annual": finance.annualise_rate(finance.irr(rows)),
         "roi": roi,
         "benefit_cost_ratio": ratio,
-        "payback_months": payback_rows(cumulative),
-        "discounted_payback_months": payback_rows(discounted),
+        "payback_months": payback,
+        "discounted_payback_months": discounted_payback,
         "peak_funding_need": np.maximum(0.0, -lowest),
-        "total_cost": costs.sum(axis=0),
+        "total_cost": total_cost,
         "pv_costs": pv_costs,
         "pv_benefits": pv_benefits,
         "cumulative": cumulative,
