@@ -289,51 +289,53 @@ def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
     ``cumulative`` ``(n_months, n)``, and per trial into ``per_trial`` ``(6, n)``: the
     present values of costs and of benefits (``discount``: each month's factor), the
     lowest cumulative cash, the total cost, and the payback and discounted payback
-    months (as :func:`costmodel.engine.metrics.payback_rows` finds them)."""
+    months (as :func:`costmodel.engine.metrics.payback_rows` finds them: the first month
+    a running sum turns non-negative after being negative, interpolated; 0 when it is
+    never negative, inf when it never turns)."""
     n_months, n = costs.shape
+    pv_costs, pv_benefits, lowest, total = per_trial[0], per_trial[1], per_trial[2], per_trial[3]
+    payback, discounted_payback = per_trial[4], per_trial[5]
     discounted = np.zeros(n)
-    # per trial, for the running sum (0) and its discounted twin (1): negative last
-    # month, ever negative, crossing found
-    flags = np.zeros((3, 2, n), dtype=np.bool_)
+    # per trial: negative last month, ever negative (for the sum and its discounted twin)
+    negative = np.zeros((2, n), dtype=np.bool_)
+    ever = np.zeros((2, n), dtype=np.bool_)
+    payback[:] = -1.0  # not found yet (a payback found is >= 0, or nan)
+    discounted_payback[:] = -1.0
     for m in range(n_months):
         d = discount[m]
+        cost_row, benefit_row, now = costs[m], benefits[m], cumulative[m]
+        before_row = cumulative[m - 1] if m > 0 else cumulative[0]
         for t in range(n):
-            cost, benefit = costs[m, t], benefits[m, t]
+            cost, benefit = cost_row[t], benefit_row[t]
             net = benefit - cost
             rows[t, m] = net
             if m == 0:
-                per_trial[0, t], per_trial[1, t] = d * cost, d * benefit
-                per_trial[2, t], per_trial[3, t] = net, cost
-                cumulative[0, t] = net
-                discounted[t] = net * d
-                _payback_step(0, 0.0, net, flags, 0, t, per_trial)
-                _payback_step(0, 0.0, discounted[t], flags, 1, t, per_trial)
-                continue
-            per_trial[0, t] += d * cost
-            per_trial[1, t] += d * benefit
-            per_trial[3, t] += cost
-            before = cumulative[m - 1, t]
-            after = before + net
-            cumulative[m, t] = after
-            if after < per_trial[2, t] or np.isnan(after):  # min, nan propagating
-                per_trial[2, t] = after
-            _payback_step(m, before, after, flags, 0, t, per_trial)
-            before = discounted[t]
-            discounted[t] = net * d + before
-            _payback_step(m, before, discounted[t], flags, 1, t, per_trial)
-    for k in range(2):
-        for t in range(n):
-            if not flags[2, k, t]:
-                per_trial[4 + k, t] = np.inf if flags[1, k, t] else 0.0
-
-
-@njit(cache=True, nogil=True)
-def _payback_step(m, before, after, flags, k, t, per_trial):
-    """Month ``m`` of a running sum (``before`` the month before, ``after`` this one):
-    the first turn from negative to non-negative is the payback, interpolated."""
-    negative = after < 0.0
-    if m > 0 and flags[0, k, t] and not negative and not flags[2, k, t]:
-        per_trial[4 + k, t] = (m - 1) + before / (before - after)
-        flags[2, k, t] = True
-    flags[0, k, t] = negative
-    flags[1, k, t] |= negative
+                pv_costs[t], pv_benefits[t], total[t] = d * cost, d * benefit, cost
+                after, lowest[t] = net, net
+                discounted_after = net * d
+            else:
+                pv_costs[t] += d * cost
+                pv_benefits[t] += d * benefit
+                total[t] += cost
+                before = before_row[t]
+                after = before + net
+                if after < lowest[t] or np.isnan(after):  # min, nan propagating
+                    lowest[t] = after
+                if negative[0, t] and not after < 0.0 and payback[t] < 0.0:
+                    payback[t] = (m - 1) + before / (before - after)
+                discounted_before = discounted[t]
+                discounted_after = net * d + discounted_before
+                if (negative[1, t] and not discounted_after < 0.0
+                        and discounted_payback[t] < 0.0):
+                    discounted_payback[t] = ((m - 1) + discounted_before
+                                             / (discounted_before - discounted_after))
+            now[t] = after
+            discounted[t] = discounted_after
+            negative[0, t], negative[1, t] = after < 0.0, discounted_after < 0.0
+            ever[0, t] |= negative[0, t]
+            ever[1, t] |= negative[1, t]
+    for t in range(n):
+        if payback[t] < 0.0:
+            payback[t] = np.inf if ever[0, t] else 0.0
+        if discounted_payback[t] < 0.0:
+            discounted_payback[t] = np.inf if ever[1, t] else 0.0
