@@ -244,12 +244,13 @@ def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
     n_months, n = out.shape
     n_terms = profiles.shape[1]
     for m in range(n_months):
+        row, profile = out[m], profiles[m]
         for t in range(n):
             if lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0):
                 value = 0.0
                 for k in range(n_terms):
-                    value += profiles[m, k] * coefficients[k, t]
-                out[m, t] += value * weight[t]
+                    value += profile[k] * coefficients[k, t]
+                row[t] += value * weight[t]
 
 
 @njit(cache=True, nogil=True)
@@ -258,12 +259,22 @@ def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_kee
     only when ``has_keep``), ``out`` ``(n_months, k)``."""
     n_months, n_terms = out.shape
     n = coefficients.shape[1]
+    w = np.empty(n)
     for m in range(n_months):
         for t in range(n):
-            if lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0):
-                w = weight[t] * keep[m, t] if has_keep else weight[t]
-                for k in range(n_terms):
-                    out[m, k] += w * coefficients[k, t]
+            inside = lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0)
+            w[t] = weight[t] if inside else 0.0
+        if has_keep:
+            kept = keep[m]
+            for t in range(n):
+                w[t] *= kept[t]
+        row = out[m]
+        for k in range(n_terms):
+            coefficient = coefficients[k]
+            total = 0.0
+            for t in range(n):
+                total += w[t] * coefficient[t]
+            row[k] += total
 
 
 @njit(cache=True, nogil=True)
