@@ -206,10 +206,11 @@ def add_logistic(use, scale, q, go_live, first):
         power[t] = SPAN
         offset[t] = scale[t] / (1.0 + SPAN)
     for month in range(first + 1, n_months):
+        row = use[month]
         for t in range(n):
             if go_live[t] < month:
                 power[t] *= q[t]
-                use[month, t] += scale[t] / (power[t] + 1.0) - offset[t]
+                row[t] += scale[t] / (power[t] + 1.0) - offset[t]
 
 
 @njit(cache=True, nogil=True)
@@ -230,9 +231,10 @@ def loss_kept(starts, lengths, losses, steps):
             steps[stop, t] -= losses[e, t] if start < n_months else 0.0
     running = np.zeros(n)
     for m in range(n_months):
+        row = steps[m]
         for t in range(n):
-            running[t] = steps[m, t] if m == 0 else running[t] + steps[m, t]
-            steps[m, t] = 1.0 - min(running[t], 1.0)
+            running[t] = row[t] if m == 0 else running[t] + row[t]
+            row[t] = 1.0 - min(running[t], 1.0)
 
 
 @njit(cache=True, nogil=True)
