@@ -1,8 +1,9 @@
-"""Per-trial windows: the engine's per-trial masks kept as four numbers per trial.
+"""Per-trial windows: the engine's per-trial timings kept as four numbers per trial.
 
-Truths used: the mask functions of :mod:`costmodel.engine.rollout` (``step_mask``,
-``yearly_mask``, ``lead_mask``, themselves tested against the one-month profiles), and the
-same products, sums and present values computed with the written-out mask in numpy.
+Truths used: the one-month profiles of :mod:`costmodel.engine.rollout` that the engine uses
+when a month is the same in every trial (``month_indicator``, ``yearly_indicator``,
+``lead_window``), one trial's column at a time; and the same products, sums and present
+values computed with the written-out mask in numpy.
 """
 
 from __future__ import annotations
@@ -11,13 +12,19 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.engine.rollout import lead_mask, step_mask, yearly_mask
+from costmodel.engine.rollout import lead_window, month_indicator, yearly_indicator
 from costmodel.engine.windows import TrialWindow
+
+
+def columns(profile, *months) -> np.ndarray:
+    """The mask whose column ``t`` is ``profile(*(m[t] for m in months))``."""
+    return np.stack([profile(*(int(m[t]) for m in months)) for t in range(months[0].size)],
+                    axis=1)
 
 
 @st.composite
 def windows_and_masks(draw_):
-    """A random window of every kind with the rollout's mask for the same months."""
+    """A random window of every kind with its mask, built column by column."""
     n_months = draw_(st.integers(1, 40))
     n = draw_(st.integers(1, 12))
     seed = draw_(st.integers(0, 2**32))
@@ -25,21 +32,23 @@ def windows_and_masks(draw_):
     start = rng.integers(0, n_months + 14, size=n)
     kind = draw_(st.sampled_from(("step", "step to", "yearly", "lead")))
     if kind == "step":
-        return TrialWindow.step(n_months, start), step_mask(n_months, start), rng
+        return (TrialWindow.step(n_months, start),
+                columns(lambda a: month_indicator(n_months, a), start), rng)
     if kind == "step to":
         stop = start + rng.integers(-2, 8, size=n)
-        return (TrialWindow.step(n_months, start, stop), step_mask(n_months, start, stop),
-                rng)
+        return (TrialWindow.step(n_months, start, stop),
+                columns(lambda a, b: month_indicator(n_months, a, b), start, stop), rng)
     if kind == "yearly":
-        return TrialWindow.yearly(n_months, start), yearly_mask(n_months, start), rng
+        return (TrialWindow.yearly(n_months, start),
+                columns(lambda a: yearly_indicator(n_months, a), start), rng)
     lead_time = draw_(st.integers(0, 6))
     return (TrialWindow.lead(n_months, start, lead_time),
-            lead_mask(n_months, start, lead_time), rng)
+            columns(lambda a: lead_window(n_months, a, lead_time), start), rng)
 
 
 @settings(max_examples=150)
 @given(case=windows_and_masks())
-def test_a_window_written_out_is_the_rollout_mask(case):
+def test_a_window_written_out_is_the_one_month_profile_per_trial(case):
     window, mask, _ = case
     np.testing.assert_array_equal(window.array(), mask)
 

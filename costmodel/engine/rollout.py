@@ -16,14 +16,11 @@ __all__ = [
     "common_month",
     "deployed_share",
     "effective_use",
-    "lead_mask",
     "lead_window",
     "month_indicator",
     "phase_logistic",
-    "step_mask",
     "wright_multipliers",
     "yearly_indicator",
-    "yearly_mask",
 ]
 
 #: Λ(τ) = 1 / (1 + 81 q^τ): the raw logistic starts at 1/82 and is 1/2 at τ = months_to_half.
@@ -167,53 +164,3 @@ def common_month(months) -> int | None:
     if months.size == 0 or (months == months.flat[0]).all():
         return int(months.flat[0]) if months.size else 0
     return None
-
-
-def step_mask(n_months: int, start: np.ndarray, stop: np.ndarray | None = None) -> np.ndarray:
-    """``1.0`` in months ``start … stop - 1`` of each trial (to the end when ``stop`` is
-    None), else 0: shape ``(n_months, n_trials)``.
-
-    >>> step_mask(4, np.array([1, 3]))[:, 1].tolist()
-    [0.0, 0.0, 0.0, 1.0]
-    """
-    month = np.arange(n_months)[:, None]
-    inside = np.empty((n_months, start.size))
-    np.greater_equal(month, start[None, :], out=inside)  # straight into floats
-    if stop is not None:
-        inside *= month < stop[None, :]
-    return inside
-
-
-def yearly_mask(n_months: int, start: np.ndarray) -> np.ndarray:
-    """``1.0`` in months ``start, start + 12, …`` of each trial: ``(n_months, n_trials)``.
-
-    >>> np.flatnonzero(yearly_mask(30, np.array([3]))[:, 0]).tolist()
-    [3, 15, 27]
-    """
-    mask = np.zeros((n_months, start.size))
-    columns = np.arange(start.size)
-    for years in range(0, n_months, 12):  # one cell per trial and year: no modulo per cell
-        month = start + years
-        inside = (month >= 0) & (month < n_months)
-        mask[month[inside], columns[inside]] = 1.0
-    return mask
-
-
-def lead_mask(n_months: int, go_live: np.ndarray, lead_time: int) -> np.ndarray:
-    """:func:`lead_window` per trial: ``(n_months, n_trials)``, each column the weights of
-    its trial's go-live month.
-
-    >>> lead_mask(6, np.array([3, 0]), 2).T.tolist()
-    [[0.0, 0.5, 0.5, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
-    """
-    start = np.maximum(0, go_live - lead_time)
-    length = go_live - start
-    month = np.arange(n_months)[:, None]
-    weights = np.empty((n_months, go_live.size))
-    np.greater_equal(month, start, out=weights)  # 1.0 from the window's first month
-    weights *= month < go_live
-    weights *= 1.0 / np.maximum(length, 1)
-    alone = (length == 0) & (go_live < n_months)  # an empty window: the go-live month
-    if alone.any():
-        weights[go_live[alone], np.flatnonzero(alone)] = 1.0
-    return weights

@@ -6,9 +6,8 @@ twelfth month, or its lead window's weights. Each such mask is a *window*: weigh
 in the months ``lo_t ≤ m < hi_t`` with ``(m - lo_t) mod every = 0``, else 0. Kept as
 those four numbers per trial, a window is applied in one compiled pass
 (:mod:`costmodel._kernels`) instead of being written out and multiplied in; :meth:`array`
-writes it out where an array is needed (equal to :func:`~costmodel.engine.rollout.step_mask`,
-:func:`~costmodel.engine.rollout.yearly_mask` and :func:`~costmodel.engine.rollout.lead_mask`,
-tested).
+writes it out where an array is needed (each column equal to the one-month profile of
+:mod:`costmodel.engine.rollout` for that trial's month, tested).
 """
 
 from __future__ import annotations
