@@ -35,7 +35,7 @@ def windows_and_masks(draw_):
         return (TrialWindow.step(n_months, start),
                 columns(lambda a: month_indicator(n_months, a), start), rng)
     if kind == "step to":
-        stop = start + rng.integers(-2, 8, size=n)
+        stop = start + rng.integers(0, 8, size=n)  # a window of 0 to 7 months, as the dip
         return (TrialWindow.step(n_months, start, stop),
                 columns(lambda a, b: month_indicator(n_months, a, b), start, stop), rng)
     if kind == "yearly":
