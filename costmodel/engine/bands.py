@@ -16,9 +16,9 @@ trials keep about a sixth of their values.
 
 The windows hold the run's order statistics unless the later trials are distributed unlike
 the pilot: for exchangeable trials (plain Monte Carlo, independent replicates, rounds) the
-chance that any one misses is below 1e-15. :meth:`BandStore.percentiles` says when one
-did (it returns ``None``): the caller then hands every value over again, to a store made
-with ``windows=False``.
+chance that a given one falls outside its window is below 1e-16. :meth:`BandStore.percentiles`
+says when one did (it returns ``None``), never giving another number: the caller then hands
+every value over again, to a store made with ``windows=False``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ PILOT_TRIALS = 65_536
 
 #: Half-width of a window around band level ``p`` [standard errors of the pilot's
 #: percentile, ``sqrt(p (1 - p) / n_pilot)``]. The whole run's percentile differs from the
-#: pilot's by at most ``sqrt(2)`` such errors' spread, so 12 is 8.5 of that spread.
+#: pilot's with a spread of at most ``sqrt(2)`` such errors, so 12 is 8.5 of that spread.
 WINDOW_SIGMAS = 12.0
 
 
