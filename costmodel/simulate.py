@@ -1,9 +1,11 @@
 """The orchestrator: Scenario -> draws -> engine -> metrics -> Results.
 
 Runs of any size go through in blocks of :data:`CHUNK_TRIALS` trials, one strategy at a
-time, so memory stays bounded: per strategy only the per-trial metrics and a float32 store
-of cumulative cash (for the percentile bands) span the whole run. Every strategy reads the
-same draws (common random numbers), so differences between strategies are paired.
+time, so memory stays bounded: per strategy only the per-trial outputs (allocated once per
+round and filled in place) and the band store of cumulative cash span the whole run; past
+a pilot the store keeps only the values near the band levels
+(:mod:`costmodel.engine.bands`). Every strategy reads the same draws (common random
+numbers), so differences between strategies are paired.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import metadata
 
 import numpy as np
@@ -21,11 +24,12 @@ from threadpoolctl import threadpool_limits
 
 from ._memory import retain_freed_memory
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
+from .engine.bands import BandStore
 from .engine.cashflow import strategy_present_values
 from .engine.deferral import deferred_go_lives, defers
 from .engine.flows import add_sums
 from .engine.funding import FundingPlan, funding_metrics, grant_awards
-from .engine.metrics import block_metrics, present_values, row_percentiles
+from .engine.metrics import block_metrics, present_values
 from .engine.schedule import actual_go_lives
 from .errors import Problem, ScenarioError
 from .results import (
@@ -74,67 +78,100 @@ def _trial_count(trials: int, sampler: str) -> tuple[int, str]:
     return rounded, f"sobol: {trials:,} trials rounded up to {rounded:,} (a power of two)"
 
 
+#: Funding fields only the budget's ``defer`` policy sets: without it, zero, zero and the
+#: strategy's NPV.
+DEFERRAL_FIELDS = ("deferral_months", "phases_deferred", "npv_without_deferral")
+
+
+@dataclass
+class _RoundOutputs:
+    """One round's per-trial outputs of a strategy, filled segment by segment.
+
+    ``(n_trials,)`` arrays by name, the breach matrix ``(n_fiscal_years, n_trials)``; only
+    those the strategy sets: gate fields with a gate, :data:`DEFERRAL_FIELDS` under the
+    ``defer`` policy. ``filled`` counts the trials written so far.
+    """
+
+    metrics: dict[str, np.ndarray]
+    gate: dict[str, np.ndarray]
+    funding: dict[str, np.ndarray]
+    breach: np.ndarray
+    filled: int = 0
+
+    @classmethod
+    def empty(cls, n_trials: int, n_fiscal_years: int, *, gated: bool,
+              defers: bool) -> _RoundOutputs:
+        gate = {"held": np.zeros(n_trials, dtype=bool), "passed": np.ones(n_trials, dtype=bool),
+                "ratio": np.full(n_trials, np.nan),
+                "npv_without_gate": np.empty(n_trials)} if gated else {}
+        return cls({name: np.empty(n_trials) for name in METRIC_NAMES}, gate,
+                   {name: np.empty(n_trials) for name in _funding_fields(defers)},
+                   np.zeros((n_fiscal_years, n_trials), dtype=bool))
+
+
+def _funding_fields(defers: bool) -> tuple[str, ...]:
+    """The per-trial funding fields a strategy sets (:data:`DEFERRAL_FIELDS` only when its
+    budget ``defers``)."""
+    return tuple(name for name in FUNDING_FIELDS if defers or name not in DEFERRAL_FIELDS)
+
+
 class _StrategyRun:
     """One strategy's per-trial outputs, gathered over segments and rounds.
 
-    :meth:`blocks` cuts one segment's draws into block tasks (independent, so they may run
-    on several threads, each writing its own slice of the segment's arrays); :meth:`merge`
-    takes their per-label sums in block order, so the result does not depend on how the
-    tasks were scheduled.
+    :meth:`start_round` makes room for a round's trials; :meth:`blocks` cuts one segment's
+    draws into block tasks (independent, so they may run on several threads, each writing
+    its own slice of the round's arrays); :meth:`merge` takes their per-label sums and
+    cumulative cash in block order, so the result does not depend on how the tasks were
+    scheduled. ``windows=False``: the band store keeps every value (see
+    :class:`~costmodel.engine.bands.BandStore`).
     """
 
-    def __init__(self, scenario: Scenario, index: int):
+    def __init__(self, scenario: Scenario, index: int, *, windows: bool = True):
         self.scenario = scenario
         self.index = index
         self.gated = scenario.strategies[index].gate is not None
-        self.metrics: dict[str, list[np.ndarray]] = {name: [] for name in METRIC_NAMES}
-        self.gate: dict[str, list[np.ndarray]] = {name: [] for name in GATE_FIELDS}
         self.plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
         self.defers = defers(scenario, index)
-        self.funding: dict[str, list[np.ndarray]] = {name: [] for name in FUNDING_FIELDS}
-        self.breach: list[np.ndarray] = []
-        self.cumulative: list[np.ndarray] = []
+        self.rounds: list[_RoundOutputs] = []
+        self.store: BandStore | None = BandStore(BAND_LEVELS, windows=windows)
         self.bands: np.ndarray | None = None
         self.cost_sums: dict[str, np.ndarray] = {}
         self.benefit_sums: dict[str, np.ndarray] = {}
         self.n_trials = 0
 
-    def blocks(self, draws: Draws, chunk: int) -> list[Callable[[], tuple[dict, dict]]]:
+    def start_round(self, n_trials: int) -> None:
+        """Allocate the per-trial outputs of a round of ``n_trials``."""
+        self.rounds.append(_RoundOutputs.empty(n_trials, self.plan.n_fiscal_years,
+                                               gated=self.gated, defers=self.defers))
+
+    def blocks(self, draws: Draws, chunk: int) -> list[Callable[[], tuple]]:
         """The block tasks of one segment's ``draws``: contiguous slices of ``chunk``
-        trials, each writing its own slice of the segment's per-trial arrays."""
-        n_trials, n_months = draws.n_trials, self.scenario.horizon_months
-        metrics = {name: np.empty(n_trials) for name in METRIC_NAMES}
-        gate = {"held": np.zeros(n_trials, dtype=bool), "passed": np.ones(n_trials, dtype=bool),
-                "ratio": np.full(n_trials, np.nan), "npv_without_gate": np.empty(n_trials)}
-        store = np.empty((n_months, n_trials), dtype=np.float32)
-        funding = {name: np.empty(n_trials) for name in FUNDING_FIELDS}
-        breach = np.zeros((self.plan.n_fiscal_years, n_trials), dtype=bool)
-        for name, values in funding.items():
-            self.funding[name].append(values)
-        self.breach.append(breach)
-        for name, values in metrics.items():
-            self.metrics[name].append(values)
-        for name, values in gate.items():
-            self.gate[name].append(values)
-        self.cumulative.append(store)
+        trials, each writing its own slice of the round's per-trial arrays (after the
+        round's earlier segments)."""
+        outputs = self.rounds[-1]
+        offset, n_trials = outputs.filled, draws.n_trials
+        outputs.filled += n_trials
         self.n_trials += n_trials
-        outputs = (metrics, gate, store, funding, breach)
-        return [functools.partial(self._run_block, draws, slice(start, min(start + chunk,
-                                                                           n_trials)), outputs)
+        self.store.prepare()
+        return [functools.partial(self._run_block, draws,
+                                  slice(start, min(start + chunk, n_trials)), offset, outputs)
                 for start in range(0, n_trials, chunk)]
 
-    def merge(self, sums: list[tuple[dict, dict]]) -> None:
-        """Add the blocks' per-label sums, in block order."""
-        for cost_sums, benefit_sums in sums:
+    def merge(self, results: list[tuple]) -> None:
+        """Add the blocks' per-label sums and cumulative cash, in block order."""
+        for cost_sums, benefit_sums, cumulative in results:
             for target, block in ((self.cost_sums, cost_sums),
                                   (self.benefit_sums, benefit_sums)):
                 for key, value in block.items():
                     add_sums(target, key, value)
+            self.store.add(cumulative)
 
-    def _run_block(self, draws: Draws, part: slice, outputs) -> tuple[dict, dict]:
-        """One block: the trials ``part`` of ``draws``, written at ``part`` of the per-trial
-        ``outputs``. Returns the block's per-label sums."""
-        metrics, gate, store, funding, breach = outputs
+    def _run_block(self, draws: Draws, part: slice, offset: int,
+                   outputs: _RoundOutputs) -> tuple:
+        """One block: the trials ``part`` of ``draws``, written at ``part`` shifted by
+        ``offset`` of the round's per-trial ``outputs``. Returns the block's per-label sums
+        and what the band store keeps of its cumulative cash."""
+        at = slice(offset + part.start, offset + part.stop)
         draws = draws.slice(part.start, part.stop)
         rate = self.scenario.rate_monthly
         go_lives = actual_go_lives(self.scenario, self.index, draws)
@@ -146,38 +183,44 @@ class _StrategyRun:
         else:
             flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
         block = block_metrics(rate, flows.costs, flows.benefits)
-        for name, values in metrics.items():
-            values[part] = block[name]
+        for name, values in outputs.metrics.items():
+            values[at] = block[name]
         business, over = funding_metrics(
             self.plan, rate, block, flows.costs, flows.benefits, list(flows.leased),
             flows.unbudgeted, flows.abandoned, grant_awards(self.scenario.funding, draws))
-        for name, value in (("deferral_months", "months"), ("phases_deferred", "phases")):
-            business[name] = (np.zeros(draws.n_trials) if deferral is None
-                              else getattr(deferral, value).astype(float))
-        business["npv_without_deferral"] = self._without_deferral(draws, go_lives, deferral,
-                                                                  block["npv"])
-        for name, values in funding.items():
-            values[part] = business[name]
-        breach[:, part] = over
-        # the store only feeds the bands (percentiles over trials): kept in block order
-        store[:, part] = block["cumulative"]
-        without = block["npv"].copy()
-        if flows.gate is not None:
-            if flows.gate.failed.size:
-                pv_costs, pv_benefits = present_values(rate, flows.gate.costs_without,
-                                                       flows.gate.benefits_without)
-                without[flows.gate.failed] = pv_benefits - pv_costs
-            gate["held"][part], gate["passed"][part] = flows.gate.held, flows.gate.passed
-            gate["ratio"][part] = flows.gate.ratio
-        gate["npv_without_gate"][part] = without
-        return flows.cost_sums_by_category, flows.benefit_sums_by_item
+        if deferral is not None:
+            business["deferral_months"] = deferral.months.astype(float)
+            business["phases_deferred"] = deferral.phases.astype(float)
+            business["npv_without_deferral"] = self._without_deferral(draws, go_lives, deferral,
+                                                                      block["npv"])
+        for name, values in outputs.funding.items():
+            values[at] = business[name]
+        outputs.breach[:, at] = over
+        if self.gated:
+            self._gate_block(flows.gate, block["npv"], outputs.gate, at)
+        return (flows.cost_sums_by_category, flows.benefit_sums_by_item,
+                self.store.take(block["cumulative"]))
+
+    def _gate_block(self, gate, npv: np.ndarray, outputs: dict[str, np.ndarray],
+                    at: slice) -> None:
+        """Write a block's gate outcome (``gate``: the flows' gate, ``None`` when not held
+        within the horizon) at ``at`` of the per-trial gate ``outputs``."""
+        without = npv.copy()
+        if gate is not None:
+            if gate.failed.size:
+                pv_costs, pv_benefits = present_values(self.scenario.rate_monthly,
+                                                       gate.costs_without, gate.benefits_without)
+                without[gate.failed] = pv_benefits - pv_costs
+            outputs["held"][at], outputs["passed"][at] = gate.held, gate.passed
+            outputs["ratio"][at] = gate.ratio
+        outputs["npv_without_gate"][at] = without
 
     def _without_deferral(self, draws: Draws, go_lives: np.ndarray, deferral,
                           npv: np.ndarray) -> np.ndarray:
-        """The project NPV had the budget deferred nothing: the trials it moved run again
-        with their go-lives after slip alone."""
+        """The project NPV had the budget deferred nothing: the trials it moved priced
+        again with their go-lives after slip alone (:func:`strategy_present_values`)."""
         out = npv.copy()
-        if deferral is None or not deferral.deferred.any():
+        if not deferral.deferred.any():
             return out
         moved = np.flatnonzero(deferral.deferred)
         pv_costs, pv_benefits = strategy_present_values(self.scenario, self.index,
@@ -185,37 +228,55 @@ class _StrategyRun:
         out[moved] = pv_benefits - pv_costs
         return out
 
-    def finish(self) -> None:
-        """Compute the cash bands and let the store of cumulative cash go (it is the
-        largest array of a run: ``n_months × n_trials`` float32)."""
-        self.bands = row_percentiles(self.cumulative, np.array(BAND_LEVELS))
-        self.cumulative = []
+    def finish(self) -> bool:
+        """Compute the cash bands and let the band store go. ``False`` (the bands not
+        computed) when the store's windows missed an order statistic: the strategy's
+        cumulative cash must then be handed to a store that keeps every value."""
+        self.bands = self.store.percentiles()
+        self.store = None
+        return self.bands is not None
 
     def npv(self) -> np.ndarray:
-        return np.concatenate(self.metrics["npv"])
+        return _joined([outputs.metrics["npv"] for outputs in self.rounds])
 
     def result(self, replicate_starts: tuple[int, ...]) -> StrategyResult:
+        """The strategy's result (after :meth:`finish`). Hands the run's arrays over, each
+        round's let go as soon as it is joined to the others: the run is spent."""
         n = self.n_trials
-        if self.bands is None:
-            self.finish()
         order = [c for c in CATEGORY_ORDER if c in self.cost_sums]
-        gate = None
-        if self.gated:
-            gate = GateResult(**{name: np.concatenate(v) for name, v in self.gate.items()})
+        metrics = self._joined("metrics", METRIC_NAMES)
+        gate = GateResult(**self._joined("gate", GATE_FIELDS)) if self.gated else None
+        funding = self._joined("funding", _funding_fields(self.defers))
+        if not self.defers:
+            zero = np.broadcast_to(0.0, (n,))  # read-only, no memory per trial
+            funding |= {"deferral_months": zero, "phases_deferred": zero,
+                        "npv_without_deferral": metrics["npv"]}
+        breach = _joined([outputs.breach for outputs in self.rounds])
+        self.rounds = []
         return StrategyResult(
             name=self.scenario.strategies[self.index].name,
-            metrics=TrialMetrics(**{k: np.concatenate(v) for k, v in self.metrics.items()}),
+            metrics=TrialMetrics(**metrics),
             cumulative_cash=Bands(np.array(BAND_LEVELS), self.bands),
             mean_costs_by_category={c: self.cost_sums[c] / n for c in order},
             mean_benefits_by_item={k: v / n for k, v in self.benefit_sums.items()},
             gate=gate,
             replicate_starts=replicate_starts,
             funding=FundingResult(
-                **{name: np.concatenate(v) for name, v in self.funding.items()},
-                breach=np.concatenate(self.breach, axis=1),
-                fiscal_year_starts=self.plan.fiscal_starts,
+                **funding, breach=breach, fiscal_year_starts=self.plan.fiscal_starts,
                 has_budget=self.scenario.funding.budget is not None, defers=self.defers),
         )
+
+    def _joined(self, group: str, names) -> dict[str, np.ndarray]:
+        """The arrays ``names`` of each round's ``group`` (``"metrics"``, ...), joined over
+        the rounds; each round's array is dropped from it once joined."""
+        return {name: _joined([getattr(outputs, group).pop(name) for outputs in self.rounds])
+                for name in names}
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """``parts`` joined along their last axis (trials): the array itself when there is
+    one, so a run of one round copies nothing."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
 
 def simulate(
@@ -307,24 +368,29 @@ def _segments(n_trials: int, replicates: int) -> list[tuple[int, int]]:
 
 class _Rounds:
     """Runs the rounds of a simulation: draws each segment, hands its block tasks to the
-    thread pool and collects them, keeping the replicate starts."""
+    thread pool and collects them, keeping the replicate starts and each round's
+    ``(n_trials, replicates, seed)`` (to run a strategy again, see :meth:`finish`)."""
 
     def __init__(self, scenario: Scenario, runs: list[_StrategyRun], sampler: str,
                  chunk: int, pool: ThreadPoolExecutor):
         self.scenario, self.runs, self.sampler = scenario, runs, sampler
         self.chunk, self.pool = chunk, pool
         self.starts: list[int] = []
+        self.history: list[tuple[int, int, int | list[int]]] = []
 
     def run(self, n_trials: int, replicates: int, seed, *, last: bool) -> None:
         """One round from ``np.random.default_rng(seed)``; ``last``: no round follows, so
         each strategy's bands are computed (and its store let go) as soon as it is done."""
+        self.history.append((n_trials, replicates, seed))
+        for run in self.runs:
+            run.start_round(n_trials)
         segments = _segments(n_trials, replicates)
         if len(segments) == 1:
             draws = self._draw(np.random.default_rng(seed), *segments[0])
             self._execute(self.runs, draws)
             if last:
                 for run in self.runs:
-                    run.finish()
+                    self.finish(run)
             return
         # several segments: strategy after strategy, the same draws made again for each,
         # so one segment's draws are held at a time
@@ -333,7 +399,22 @@ class _Rounds:
             for size, reps in segments:
                 self._execute([run], self._draw(rng, size, reps, record=k == 0))
             if last:
-                run.finish()
+                self.finish(run)
+
+    def finish(self, run: _StrategyRun) -> None:
+        """Compute ``run``'s bands. Should its band store's windows have missed an order
+        statistic (improbable: see :mod:`costmodel.engine.bands`), the strategy runs again
+        on the same rounds with a store that keeps every value, and takes its bands."""
+        if run.finish():
+            return
+        again = _StrategyRun(self.scenario, run.index, windows=False)
+        for n_trials, replicates, seed in self.history:
+            again.start_round(n_trials)
+            rng = np.random.default_rng(seed)
+            for size, reps in _segments(n_trials, replicates):
+                self._execute([again], self._draw(rng, size, reps, record=False))
+        again.finish()
+        run.bands = again.bands
 
     def _draw(self, rng: np.random.Generator, size: int, reps: int, *,
               record: bool = True) -> Draws:
@@ -380,6 +461,9 @@ def _run(scenario: Scenario, trials: int | None, seed: int | None, sampler: Samp
             round_trials, round_replicates = _next_round(runs, tuple(rounds.starts), target,
                                                          settings.max_trials, block, sampler)
             round_seed = [seed, count]
+        for run in runs:
+            if run.bands is None:  # precision rounds: the bands once every round is in
+                rounds.finish(run)
     starts = tuple(rounds.starts)
     total = runs[0].n_trials
     if target is not None:
@@ -417,7 +501,9 @@ def simulate_point(scenario: Scenario) -> Results:
     measured exactly, no slip beyond the point value's."""
     runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
     for run in runs:
+        run.start_round(1)
         run.merge([task() for task in run.blocks(Draws.point(scenario), CHUNK_TRIALS)])
+        run.finish()  # one trial, kept whole by the band store: the bands are complete
     manifest = _manifest(scenario, 1, 1, 0, "point", point=True, note="", replicates=1)
     return Results(scenario=scenario, manifest=manifest,
                    strategies=tuple(run.result((0,)) for run in runs))
@@ -438,7 +524,12 @@ def simulate_draws(scenario: Scenario, draws: Draws, *, label: str = "given draw
     runs = [_StrategyRun(scenario, i) for i in range(len(scenario.strategies))]
     with (threadpool_limits(limits=1, user_api="blas"),
           ThreadPoolExecutor(max_workers=workers or _workers()) as pool):
-        _Rounds(scenario, runs, label, chunk_trials, pool)._execute(runs, draws)
+        rounds = _Rounds(scenario, runs, label, chunk_trials, pool)
+        for run in runs:
+            run.start_round(draws.n_trials)
+        rounds._execute(runs, draws)
+        for run in runs:
+            run.finish()  # one segment, kept whole by the band store: the bands are complete
     manifest = _manifest(scenario, draws.n_trials, draws.n_trials, 0, label, point=False,
                          note="", replicates=1)
     return Results(scenario=scenario, manifest=manifest,

@@ -24,16 +24,18 @@ import pytest
 from scipy import stats
 
 from costmodel import load_scenario, parse_scenario, simulate, simulate_point
-from costmodel.engine import strategy_cash_flows
+from costmodel.engine import bands, strategy_cash_flows
 from costmodel.engine.deferral import deferred_go_lives, defers
 from costmodel.engine.funding import FundingPlan
 from costmodel.engine.schedule import actual_go_lives, schedule_groups
-from costmodel.results import BAND_LEVELS, METRIC_NAMES, SUMMARY_LEVELS
+from costmodel.results import BAND_LEVELS, FUNDING_FIELDS, GATE_FIELDS, METRIC_NAMES, SUMMARY_LEVELS
+from costmodel.simulate import simulate_draws
 from costmodel.uncertainty import draw, replicate_count, uncertain_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 EXAMPLE = ROOT / "scenarios" / "customer_service_assistant.toml"
+INVOICE = ROOT / "scenarios" / "invoice_automation.toml"  # its phased plan defers to budget
 TRIALS = 500
 
 
@@ -173,6 +175,104 @@ def test_segmented_rounds_give_every_strategy_the_same_draws(sampler, monkeypatc
                                    rtol=1e-9, atol=1e-6, err_msg=strategy.name)
         assert strategy.replicate_starts == ((0,) if sampler == "mc"
                                              else tuple(range(0, 1024, 64)))
+
+
+def assert_per_trial_equal(strategy, parts):
+    """Every per-trial output of ``strategy`` equals those of the same strategy in the
+    results ``parts``, one after the other, bit for bit."""
+    assert (strategy.gate is None) == (parts[0].gate is None)
+    groups = [("metrics", METRIC_NAMES), ("funding", (*FUNDING_FIELDS, "breach"))]
+    if strategy.gate is not None:
+        groups.append(("gate", GATE_FIELDS))
+    for group, names in groups:
+        for name in names:
+            expected = np.concatenate([getattr(getattr(part, group), name) for part in parts],
+                                      axis=-1)
+            np.testing.assert_array_equal(getattr(getattr(strategy, group), name), expected,
+                                          err_msg=f"{group}.{name}")
+
+
+@pytest.mark.parametrize(("path", "sampler"), [(EXAMPLE, "mc"), (EXAMPLE, "sobol"),
+                                               (INVOICE, "mc")])
+def test_segments_fill_the_rounds_outputs_in_place(path, sampler, monkeypatch):
+    # a round's per-trial outputs are allocated once and filled segment by segment: each
+    # segment's trials must land where the segment run on its own puts them (the same
+    # blocks: 64 trials, 4 to a segment), for every output, gate and funding included
+    monkeypatch.setattr(sys.modules["costmodel.simulate"], "SEGMENT_TRIALS", 256)
+    scenario = load_scenario(path)
+    results = simulate(scenario, trials=1024, seed=8, sampler=sampler, chunk_trials=64)
+    rng = np.random.default_rng(8)
+    replicates = 1 if sampler == "mc" else 4
+    parts = [simulate_draws(scenario, draw(scenario, 256, sampler=sampler, rng=rng,
+                                           replicates=replicates), chunk_trials=64)
+             for _ in range(4)]
+    for k, strategy in enumerate(results.strategies):
+        assert_per_trial_equal(strategy, [part.strategies[k] for part in parts])
+
+
+def test_precision_rounds_are_joined_in_order():
+    # rounds of a precision run are kept apart and joined at the end: the first round's
+    # trials from the seed, the second's from [seed, 1]
+    scenario = load_scenario(EXAMPLE)
+    results = simulate(scenario, trials=1000, seed=4, sampler="mc", precision=1500.0)
+    assert "(2 round(s))" in results.manifest.note
+    sizes = (1000, results.manifest.trials - 1000)
+    parts = [simulate_draws(scenario, draw(scenario, n, sampler="mc",
+                                           rng=np.random.default_rng(seed)))
+             for n, seed in zip(sizes, (4, [4, 1]), strict=True)]
+    for k, strategy in enumerate(results.strategies):
+        assert_per_trial_equal(strategy, [part.strategies[k] for part in parts])
+
+
+@pytest.mark.parametrize("sigmas", [bands.WINDOW_SIGMAS, 0.0], ids=["windows", "missed"])
+def test_segmented_bands_equal_those_of_every_value_kept(sigmas, monkeypatch):
+    # past the pilot a run keeps only windows of its cumulative cash; with windows too
+    # narrow (0 standard errors) they miss, and the strategy runs again keeping every
+    # value: either way the same bits as a run that keeps every value from the start
+    monkeypatch.setattr(sys.modules["costmodel.simulate"], "SEGMENT_TRIALS", 256)
+    scenario = load_scenario(EXAMPLE)
+    monkeypatch.setattr(bands, "PILOT_TRIALS", 10**9)
+    whole = simulate(scenario, trials=1024, seed=8, sampler="mc", chunk_trials=64)
+    monkeypatch.setattr(bands, "PILOT_TRIALS", 256)
+    monkeypatch.setattr(bands, "WINDOW_SIGMAS", sigmas)
+    missed = []
+    percentiles = bands.BandStore.percentiles
+
+    def spy(store):
+        found = percentiles(store)
+        missed.append(found is None)
+        return found
+
+    monkeypatch.setattr(bands.BandStore, "percentiles", spy)
+    windowed = simulate(scenario, trials=1024, seed=8, sampler="mc", chunk_trials=64)
+    assert_results_identical(whole, windowed)
+    assert any(missed) == (sigmas == 0.0)
+    # and they are np.percentile of every trial's cumulative cash as float32
+    rng = np.random.default_rng(8)
+    segments = [draw(scenario, 256, sampler="mc", rng=rng) for _ in range(4)]
+    for k, strategy in enumerate(windowed.strategies):
+        cash = np.concatenate([np.cumsum(benefits - costs, axis=0) for costs, benefits
+                               in (flows_on(scenario, k, d) for d in segments)], axis=1)
+        expected = np.percentile(cash.astype(np.float32).astype(float), BAND_LEVELS, axis=1)
+        np.testing.assert_allclose(strategy.cumulative_cash.values, expected, rtol=1e-6,
+                                   atol=1e-3)
+
+
+def test_without_gate_or_deferral_no_per_trial_arrays_are_kept_for_them():
+    # a strategy without a gate has none; without the defer policy the deferral figures
+    # are zero (one read-only zero, no memory per trial) and its NPV without deferral is
+    # its NPV
+    results = simulate(load_scenario(EXAMPLE), trials=300, seed=2, sampler="mc")
+    plain = results["All at once"]
+    assert plain.gate is None and results["Pilot, then two waves"].gate is not None
+    for strategy in results.strategies:
+        funding = strategy.funding
+        assert not funding.defers
+        for name in ("deferral_months", "phases_deferred"):
+            values = getattr(funding, name)
+            assert values.shape == (300,) and values.dtype == float and not values.any()
+            assert values.strides == (0,) and not values.flags.writeable
+        np.testing.assert_array_equal(funding.npv_without_deferral, strategy.metrics.npv)
 
 
 # --- identities -----------------------------------------------------------------------------
@@ -438,6 +538,22 @@ def test_sobol_power_of_two_is_not_rounded():
     results = simulate(load_scenario(EXAMPLE), trials=256, seed=2, sampler="sobol")
     assert results.manifest.trials == results.manifest.trials_requested == 256
     assert results.manifest.note == ""
+
+
+def test_only_sobol_runs_import_scipy_stats():
+    # scipy.stats is the largest import of a run (about 45 MiB resident); only the Sobol
+    # sampler needs it (plain Monte Carlo and LHS use numpy, the inverse CDFs
+    # scipy.special)
+    code = ("import sys, costmodel; from pathlib import Path; "
+            f"s = costmodel.load_scenario(Path({str(EXAMPLE)!r})); "
+            "costmodel.simulate(s, trials=64, sampler='mc'); "
+            "costmodel.simulate(s, trials=64, sampler='lhs'); "
+            "print('scipy.stats' in sys.modules, end=' '); "
+            "costmodel.simulate(s, trials=64, sampler='sobol'); "
+            "print('scipy.stats' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT, timeout=120)
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_importing_costmodel_does_not_import_the_dashboard_stack():

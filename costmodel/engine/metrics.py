@@ -12,7 +12,15 @@ import numpy as np
 
 from .. import finance
 
-__all__ = ["block_metrics", "cumulative_rows", "payback_rows", "present_values"]
+__all__ = [
+    "block_metrics",
+    "cumulative_rows",
+    "interpolate",
+    "order_ranks",
+    "payback_rows",
+    "present_values",
+    "row_percentiles",
+]
 
 
 def cumulative_rows(flows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -111,6 +119,37 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
     }
 
 
+def order_ranks(levels, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order statistics linear-interpolation percentiles of ``n`` values need.
+
+    Returns ``(low, high, weight)``, each shaped like ``levels`` [percent]: the 0-based
+    ranks just below and above each level's position ``level / 100 * (n - 1)`` and the
+    weight of the upper one [fraction, 0-1] (numpy's ``"linear"`` method).
+
+    Examples
+    --------
+    >>> [a.tolist() for a in order_ranks(np.array([50.0, 95.0]), 11)]
+    [[5, 9], [6, 10], [0.0, 0.5]]
+    """
+    position = np.asarray(levels, dtype=float) / 100.0 * (n - 1)
+    low = np.floor(position).astype(np.intp)
+    high = np.minimum(low + 1, n - 1)
+    return low, high, position - low
+
+
+def interpolate(lows: np.ndarray, highs: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Between the order statistics ``lows`` and ``highs`` by ``weight`` [fraction, 0-1],
+    with numpy's own formula, so the result is bit-identical to ``np.percentile``.
+
+    Examples
+    --------
+    >>> interpolate(np.array([1.0]), np.array([3.0]), np.array([0.25])).tolist()
+    [1.5]
+    """
+    diff = highs - lows
+    return np.where(weight >= 0.5, highs - diff * (1 - weight), lows + diff * weight)
+
+
 def row_percentiles(store, levels, bins: int = 1024) -> np.ndarray:
     """Exact linear-interpolation percentiles of each row, shape ``(len(levels), n_rows)``.
 
@@ -131,26 +170,23 @@ def row_percentiles(store, levels, bins: int = 1024) -> np.ndarray:
     parts = [store] if isinstance(store, np.ndarray) else list(store)
     levels = np.asarray(levels, dtype=float)
     n_rows, n = parts[0].shape[0], sum(part.shape[1] for part in parts)
-    position = levels / 100.0 * (n - 1)
-    low_rank = np.floor(position).astype(np.intp)
-    high_rank = np.minimum(low_rank + 1, n - 1)
-    weight = position - low_rank
+    low_rank, high_rank, weight = order_ranks(levels, n)
     ranks = np.unique(np.concatenate([low_rank, high_rank]))
     out = np.empty((levels.size, n_rows))
     for r in range(n_rows):
-        row = parts[0][r] if len(parts) == 1 else np.concatenate([p[r] for p in parts])
+        row = np.concatenate([part[r] for part in parts], dtype=np.float64)
         lo, hi = float(row.min()), float(row.max())
         if not lo < hi:
             out[:, r] = lo
             continue
-        index = ((row.astype(np.float64) - lo) * (bins / (hi - lo))).astype(np.intp)
+        index = ((row - lo) * (bins / (hi - lo))).astype(np.intp)
         np.minimum(index, bins - 1, out=index)
         counts = np.bincount(index, minlength=bins)
         ends = np.cumsum(counts)  # ends[b]: number of values in bins 0..b
         needed = np.unique(np.searchsorted(ends, ranks, side="right"))
         wanted = np.zeros(bins, dtype=bool)
         wanted[needed] = True
-        chosen = np.sort(row[wanted[index]].astype(np.float64))
+        chosen = np.sort(row[wanted[index]])
         # rank of each chosen value among all: offset of its bin plus its place inside
         starts = ends[needed] - counts[needed]
         offsets = np.cumsum(np.concatenate([[0], counts[needed][:-1]]))
@@ -159,7 +195,5 @@ def row_percentiles(store, levels, bins: int = 1024) -> np.ndarray:
                     for k, b in zip(ranks, bin_of, strict=True)}
         lows = np.array([value_at[int(k)] for k in low_rank])
         highs = np.array([value_at[int(k)] for k in high_rank])
-        # numpy's own interpolation formula, so the result is bit-identical to np.percentile
-        diff = highs - lows
-        out[:, r] = np.where(weight >= 0.5, highs - diff * (1 - weight), lows + diff * weight)
+        out[:, r] = interpolate(lows, highs, weight)
     return out
