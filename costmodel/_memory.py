@@ -7,8 +7,8 @@ is trimmed), so the next block's arrays start as untouched pages and pay one pag
 per 4 KiB on first write. On virtual machines a fault is costly (measured here: about
 6 µs, ten times the arithmetic of the adoption curve that first writes the array).
 :func:`retain_freed_memory` raises the thresholds, and the room a heap grows by, once per
-process, so freed blocks are reused: the peak memory is unchanged, the faults go. Elsewhere than glibc it does
-nothing.
+process, so freed blocks are reused: the peak memory is unchanged, the faults go.
+Elsewhere than glibc it does nothing.
 """
 
 from __future__ import annotations
