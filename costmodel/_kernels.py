@@ -352,3 +352,54 @@ def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
             payback[t] = np.inf if ever[0, t] else 0.0
         if discounted_payback[t] < 0.0:
             discounted_payback[t] = np.inf if ever[1, t] else 0.0
+
+
+@njit(cache=True, nogil=True)
+def business_pass(project_cumulative, deferred, settlement, loans, grants, discount,
+                  cash_on_hand, fiscal_year, costs, unbudgeted, benefits, per_trial, by_year):
+    """One pass over the months of the business view (:func:`costmodel.engine.funding.
+    funding_metrics`). The financing flow of month ``m``, trial ``t``: what the leases
+    defer ``deferred`` (outlays less payments; empty: none) less the ``settlement`` in the
+    last month, plus the loans' net flow ``loans[m]`` and the ``grants`` (empty: none).
+    Into ``per_trial`` ``(3, n)``: the financing's present value, the lowest cash
+    (cumulative financing plus ``project_cumulative``) and the months it is below
+    ``-cash_on_hand``. Into ``by_year`` ``(n_fiscal_years, n)`` (when it has rows): the
+    budget's spend by ``fiscal_year[m]``, the ``costs`` less what the leases defer, less
+    ``unbudgeted`` and ``benefits`` (each empty when not counted)."""
+    n_months, n = project_cumulative.shape
+    has_deferred, has_grants = deferred.shape[0] > 0, grants.shape[0] > 0
+    budget = by_year.shape[0] > 0
+    has_unbudgeted, has_benefits = unbudgeted.shape[0] > 0, benefits.shape[0] > 0
+    present, lowest, negative = per_trial[0], per_trial[1], per_trial[2]
+    running = np.zeros(n)
+    for m in range(n_months):
+        d, loan, last = discount[m], loans[m], m == n_months - 1
+        project_row = project_cumulative[m]
+        y = fiscal_year[m]
+        for t in range(n):
+            flow = deferred[m, t] if has_deferred else 0.0
+            if last:
+                flow -= settlement[t]
+            flow += loan
+            if has_grants:
+                flow += grants[m, t]
+            running[t] = flow if m == 0 else running[t] + flow
+            cash = running[t] + project_row[t]
+            if m == 0:
+                present[t], lowest[t] = d * flow, cash
+                negative[t] = 0.0
+            else:
+                present[t] += d * flow
+                if cash < lowest[t] or np.isnan(cash):
+                    lowest[t] = cash
+            if cash < -cash_on_hand:
+                negative[t] += 1.0
+            if budget:
+                spend = costs[m, t]
+                if has_deferred:
+                    spend -= deferred[m, t]
+                if has_unbudgeted:
+                    spend -= unbudgeted[m, t]
+                if has_benefits:
+                    spend -= benefits[m, t]
+                by_year[y, t] += spend

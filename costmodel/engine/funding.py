@@ -8,6 +8,7 @@ Month-major arrays ``(n_months, n)`` as in the rest of the engine; amounts [curr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,6 +184,11 @@ class FundingPlan:
     def n_fiscal_years(self) -> int:
         return self.fiscal_starts.size
 
+    @functools.cached_property
+    def fiscal_year_of_month(self) -> np.ndarray:
+        """The fiscal year of each month, ``(n_months,)`` [index]."""
+        return np.ascontiguousarray(self.years.argmax(axis=0), dtype=np.int64)
+
 
 
 def grant_awards(funding: Funding, draws) -> list:
@@ -254,43 +260,40 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
                  "months_negative_cash": negative.astype(float), "budget_overshoot": np.zeros(n)},
                 np.zeros((plan.n_fiscal_years, n), dtype=bool))
     # financing flows: what the leases defer (outlay less payments; the balance settled in
-    # the last month), the loans and the grants
-    financing = np.zeros((n_months, n))
+    # the last month), the loans and the grants -- summed, run and discounted in one
+    # compiled pass with the budget's spend by fiscal year
+    from costmodel._kernels import business_pass  # numba: loaded on first use
+
     interest = np.full(n, plan.loan_interest)
     settlements = np.zeros(n)
+    deferred = None
     for lease, outlays in zip(funding.leases, leased, strict=True):
         payments, settlement, lease_interest = lease_payments(outlays, lease)
-        financing += outlays
-        financing -= payments
+        deferred = outlays - payments if deferred is None else deferred + (outlays - payments)
         settlements += settlement
         interest += lease_interest
-    # what the leases defer, as the budget sees it (payments, not the horizon's settlement)
-    deferred = financing.copy() if funding.budget is not None and funding.leases else None
-    financing[-1] -= settlements
-    financing += plan.loans[:, None]
-    if funding.grants:
-        financing += _grants(plan, grant_awarded, abandoned, n)
-    discount = (1.0 + rate) ** -np.arange(n_months)
-    cumulative = cumulative_rows(financing)
-    cumulative += project["cumulative"]
-    lowest = cumulative.min(axis=0)
-    negative = np.count_nonzero(cumulative < -funding.cash_on_hand, axis=0)
+    budget = funding.budget
+    empty = np.empty((0, n))
+    per_trial = np.empty((3, n))
+    by_year = np.zeros((plan.n_fiscal_years if budget is not None else 0, n))
+    business_pass(
+        np.ascontiguousarray(project["cumulative"]), empty if deferred is None else deferred,
+        settlements, plan.loans, _grants(plan, grant_awarded, abandoned, n)
+        if funding.grants else empty, (1.0 + rate) ** -np.arange(n_months),
+        float(funding.cash_on_hand), plan.fiscal_year_of_month, costs,
+        empty if unbudgeted is None or budget is None else unbudgeted,
+        benefits if budget is not None and budget.savings_count else empty, per_trial, by_year)
+    present, lowest, negative = per_trial
     metrics = {
-        "business_npv": project["npv"] + discount @ financing,
+        "business_npv": project["npv"] + present,
         "interest_paid": interest,
         "peak_cash_need": np.maximum(0.0, -lowest),
         "min_cash": lowest + funding.cash_on_hand,
-        "months_negative_cash": negative.astype(float),
+        "months_negative_cash": negative,
         "budget_overshoot": np.zeros(n),
     }
     breach = np.zeros((plan.n_fiscal_years, n), dtype=bool)
-    budget = funding.budget
     if budget is not None:
-        spend = costs.copy()  # as paid: leased items as their payments
-        for part in (deferred, unbudgeted, benefits if budget.savings_count else None):
-            if part is not None:
-                spend -= part
-        by_year = plan.years @ spend
         over = by_year - budget.yearly_cap
         breach = over > 1e-9 * budget.yearly_cap
         metrics["budget_overshoot"] = np.where(breach, over, 0.0).sum(axis=0)
