@@ -238,45 +238,45 @@ def loss_kept(starts, lengths, losses, steps):
 
 
 @njit(cache=True, nogil=True)
+def _window_months(lo, hi, every, n_months):
+    """The first month, end and step of a window ``lo ≤ m < hi``, every ``every``-th from
+    ``lo``, within ``0 … n_months - 1``."""
+    first = max(lo, 0)
+    if every > 1 and first > lo:
+        first = lo + ((first - lo + every - 1) // every) * every
+    return first, min(hi, n_months), every
+
+
+@njit(cache=True, nogil=True)
 def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
     """``out[m, t] += weight[t] · Σ_k profiles[m, k] · coefficients[k, t]`` in each trial's
     window (months ``lo[t] ≤ m < hi[t]``, every ``every``-th from ``lo[t]``): a product
-    restricted to a per-trial window (:class:`costmodel.engine.windows.TrialWindow`), in
-    one pass over ``out``."""
+    restricted to a per-trial window (:class:`costmodel.engine.windows.TrialWindow`),
+    trial by trial over the window's months only."""
     n_months, n = out.shape
     n_terms = profiles.shape[1]
-    for m in range(n_months):
-        row, profile = out[m], profiles[m]
-        for t in range(n):
-            if lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0):
-                value = 0.0
-                for k in range(n_terms):
-                    value += profile[k] * coefficients[k, t]
-                row[t] += value * weight[t]
+    for t in range(n):
+        first, end, step = _window_months(lo[t], hi[t], every, n_months)
+        for m in range(first, end, step):
+            value = 0.0
+            for k in range(n_terms):
+                value += profiles[m, k] * coefficients[k, t]
+            out[m, t] += value * weight[t]
 
 
 @njit(cache=True, nogil=True)
 def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_keep):
     """``out[m, k] += Σ_t window[m, t] · keep[m, t] · coefficients[k, t]`` (``keep``
-    only when ``has_keep``), ``out`` ``(n_months, k)``."""
+    only when ``has_keep``), ``out`` ``(n_months, k)``: trial by trial over the window's
+    months only, each cell summed in trial order."""
     n_months, n_terms = out.shape
     n = coefficients.shape[1]
-    w = np.empty(n)
-    for m in range(n_months):
-        for t in range(n):
-            inside = lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0)
-            w[t] = weight[t] if inside else 0.0
-        if has_keep:
-            kept = keep[m]
-            for t in range(n):
-                w[t] *= kept[t]
-        row = out[m]
-        for k in range(n_terms):
-            coefficient = coefficients[k]
-            total = 0.0
-            for t in range(n):
-                total += w[t] * coefficient[t]
-            row[k] += total
+    for t in range(n):
+        first, end, step = _window_months(lo[t], hi[t], every, n_months)
+        for m in range(first, end, step):
+            w = weight[t] * keep[m, t] if has_keep else weight[t]
+            for k in range(n_terms):
+                out[m, k] += w * coefficients[k, t]
 
 
 @njit(cache=True, nogil=True)
@@ -285,11 +285,9 @@ def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
     per trial, only the months of its window."""
     n_months, n_terms = discounted.shape
     for t in range(out.size):
-        first = max(lo[t], 0)
-        if every > 1 and first > lo[t]:
-            first = lo[t] + ((first - lo[t] + every - 1) // every) * every
+        first, end, step = _window_months(lo[t], hi[t], every, n_months)
         total = 0.0
-        for m in range(first, min(hi[t], n_months), every):
+        for m in range(first, end, step):
             for k in range(n_terms):
                 total += discounted[m, k] * coefficients[k, t]
         out[t] += total * weight[t]
