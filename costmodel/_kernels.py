@@ -251,8 +251,24 @@ def _window_months(lo, hi, every, n_months):
 def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
     """``out[m, t] += weight[t] · Σ_k profiles[m, k] · coefficients[k, t]`` in each trial's
     window (months ``lo[t] ≤ m < hi[t]``, every ``every``-th from ``lo[t]``): a product
-    restricted to a per-trial window (:class:`costmodel.engine.windows.TrialWindow`),
-    trial by trial over the window's months only."""
+    restricted to a per-trial window (:class:`costmodel.engine.windows.TrialWindow`), in
+    one pass over ``out``, month by month (its rows written in order)."""
+    n_months, n = out.shape
+    n_terms = profiles.shape[1]
+    for m in range(n_months):
+        row, profile = out[m], profiles[m]
+        for t in range(n):
+            if lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0):
+                value = 0.0
+                for k in range(n_terms):
+                    value += profile[k] * coefficients[k, t]
+                row[t] += value * weight[t]
+
+
+@njit(cache=True, nogil=True)
+def window_product_add_sparse(out, profiles, coefficients, lo, hi, every, weight):
+    """:func:`window_product_add` trial by trial over each window's months only: the
+    faster way for short or yearly windows (the same additions, so the same bits)."""
     n_months, n = out.shape
     n_terms = profiles.shape[1]
     for t in range(n):

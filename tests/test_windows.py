@@ -12,6 +12,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from costmodel import _kernels
 from costmodel.engine.rollout import lead_window, month_indicator, yearly_indicator
 from costmodel.engine.windows import TrialWindow
 
@@ -66,6 +67,12 @@ def test_a_window_applied_equals_the_mask_applied(case):
     window.product_add(out, profiles, coefficients)
     np.testing.assert_allclose(out, start + (profiles @ coefficients) * mask,
                                rtol=1e-12, atol=1e-12)
+    # both loop orders (month by month, trial by trial), whichever the window chose
+    for product_add in (_kernels.window_product_add, _kernels.window_product_add_sparse):
+        other = start.copy()
+        product_add(other, profiles, coefficients, window.lo, window.hi, window.every,
+                    window.weight)
+        np.testing.assert_array_equal(other, out)
     keep = rng.uniform(size=(n_months, n))
     np.testing.assert_allclose(window.weighted_sums(coefficients, keep),
                                (mask * keep) @ coefficients.T, rtol=1e-12, atol=1e-12)

@@ -62,6 +62,12 @@ class TrialWindow:
     def n_trials(self) -> int:
         return self.lo.size
 
+    @property
+    def dense(self) -> bool:
+        """Whether the windows cover, on average, more than a quarter of the horizon."""
+        months = np.clip(self.hi, 0, self.n_months) - np.clip(self.lo, 0, self.n_months)
+        return self.every == 1 and 4 * months.sum() > self.n_months * months.size
+
     def array(self) -> np.ndarray:
         """The window written out, ``(n_months, n_trials)`` (made once)."""
         if self._array is None:
@@ -83,11 +89,14 @@ class TrialWindow:
                     coefficients: np.ndarray) -> None:
         """``out += (profiles @ coefficients) ⊙ window``: ``profiles`` ``(n_months, k)``,
         ``coefficients`` ``(k, n_trials)``, ``out`` ``(n_months, n_trials)``."""
-        from costmodel._kernels import window_product_add  # numba: loaded on first use
+        from costmodel import _kernels  # numba: loaded on first use
 
-        window_product_add(out, np.ascontiguousarray(profiles),
-                           np.ascontiguousarray(coefficients), self.lo, self.hi, self.every,
-                           self.weight)
+        # a window over most of the horizon: month by month, rows written in order; a
+        # short or yearly one: trial by trial over its months only (same bits either way)
+        product_add = (_kernels.window_product_add if self.dense
+                       else _kernels.window_product_add_sparse)
+        product_add(out, np.ascontiguousarray(profiles), np.ascontiguousarray(coefficients),
+                    self.lo, self.hi, self.every, self.weight)
 
     def weighted_sums(self, coefficients: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
         """``(window ⊙ keep) @ coefficientsᵀ``, ``(n_months, k)``: the sum over trials of
