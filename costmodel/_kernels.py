@@ -35,9 +35,11 @@ def use_cumulative(scale: float, q: float, n_months: int, out: np.ndarray) -> No
 
 @njit(cache=True, nogil=True)
 def spend_at(i, go_live, window, step, yearly, lead, use, ucum, segments, fiscal,
-             n_months, lead_time, annuity, lease_term, out):
+             n_months, lead_time, annuity, lease_term, out, only=-1):
     """The spend of trial ``i``'s phase by fiscal year, into ``out`` ``(n_fiscal_years,)``,
-    for a go-live month ``go_live`` and a lead window ending in month ``window``.
+    for a go-live month ``go_live`` and a lead window ending in month ``window``; with
+    ``only`` (a fiscal year), that year's alone (the others left 0), summed as in the
+    whole pass (the same additions in the same order, so the same bits).
 
     ``step``, ``yearly``: ``(2, n_years, n)`` per-calendar-year coefficients of the terms
     anchored at the go-live (row 0) and at the window's end (row 1); ``lead``
@@ -53,6 +55,8 @@ def spend_at(i, go_live, window, step, yearly, lead, use, ucum, segments, fiscal
     anchors = (go_live, window)
     for s in range(segments.shape[0]):
         b, e, y, year = segments[s, 0], segments[s, 1], segments[s, 2], segments[s, 3]
+        if only >= 0 and y != only:
+            continue
         for k in range(2):
             a = anchors[k]
             lo = max(b, a)
@@ -83,7 +87,7 @@ def spend_at(i, go_live, window, step, yearly, lead, use, ucum, segments, fiscal
             p0, p1 = j + 1, min(j + term + 1, n_months)
             for y in range(fiscal.shape[0]):
                 overlap = min(p1, fiscal[y, 1]) - max(p0, fiscal[y, 0])
-                if overlap > 0:
+                if overlap > 0 and (only < 0 or y == only):
                     out[y] += amount * overlap
 
 
@@ -112,7 +116,9 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
     tolerance``. The lead window ends ``shift`` months after the go-live. Writes the
     go-live (``n_months`` and window ``never`` where no month fits, or the trial is
     ``stopped``), the window's end and the phase's spend by fiscal year (0 where not
-    started)."""
+    started). A candidate is first checked in the fiscal year the one before it broke,
+    on its own (a year's spend costs a tenth of all of them): a phase that waits usually
+    waits on the same year, month after month."""
     n_fiscal = fiscal.shape[0]
     ucum = np.empty(n_months + 1)
     spend = np.empty(n_fiscal)
@@ -123,14 +129,21 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
             continue
         use_cumulative(scale[i], q[i], n_months, ucum)
         month = start[i]
+        failed = -1  # the fiscal year the last candidate broke: tried first, on its own
         while True:
-            spend_at(i, month, month + shift[i], step, yearly, lead, use, ucum, segments,
-                     fiscal, n_months, lead_time, annuity, lease_term, spend)
             fits = True
-            for y in range(n_fiscal):
-                if spend[y] > tolerance and committed[y, i] + spend[y] > cap + tolerance:
-                    fits = False
-                    break
+            if failed >= 0:
+                spend_at(i, month, month + shift[i], step, yearly, lead, use, ucum, segments,
+                         fiscal, n_months, lead_time, annuity, lease_term, spend, failed)
+                fits = not (spend[failed] > tolerance
+                            and committed[failed, i] + spend[failed] > cap + tolerance)
+            if fits:
+                spend_at(i, month, month + shift[i], step, yearly, lead, use, ucum, segments,
+                         fiscal, n_months, lead_time, annuity, lease_term, spend)
+                for y in range(n_fiscal):
+                    if spend[y] > tolerance and committed[y, i] + spend[y] > cap + tolerance:
+                        fits, failed = False, y
+                        break
             if fits:
                 go_out[i], window_out[i] = month, month + shift[i]
                 spend_out[:, i] = spend
