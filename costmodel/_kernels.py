@@ -329,7 +329,7 @@ def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
     ``cumulative`` ``(n_months, n)``, and per trial into ``per_trial`` ``(6, n)``: the
     present values of costs and of benefits (``discount``: each month's factor), the
     lowest cumulative cash, the total cost, and the payback and discounted payback
-    months (as :func:`costmodel.engine.metrics.payback_rows` finds them: the first month
+    months (as :func:`costmodel.finance.payback` defines them: the first month
     a running sum turns non-negative after being negative, interpolated; 0 when it is
     never negative, inf when it never turns)."""
     n_months, n = costs.shape

@@ -23,13 +23,7 @@ from hypothesis.extra.numpy import arrays
 
 from costmodel import finance
 from costmodel.engine import DISRUPTION_CATEGORY, strategy_cash_flows
-from costmodel.engine.metrics import (
-    block_metrics,
-    cumulative_rows,
-    payback_rows,
-    present_values,
-    row_percentiles,
-)
+from costmodel.engine.metrics import block_metrics, present_values, row_percentiles
 from costmodel.engine.reference import reference_run, reference_trial_flows
 from costmodel.engine.rollout import (
     deployed_share,
@@ -37,7 +31,7 @@ from costmodel.engine.rollout import (
     lead_window,
     wright_multipliers,
 )
-from costmodel.engine.schedule import actual_go_lives, schedule_groups
+from costmodel.engine.schedule import actual_go_lives
 from costmodel.results import BAND_LEVELS
 from costmodel.scenario import COST_CATEGORIES, parse_scenario
 from costmodel.store import load_scenario
@@ -45,6 +39,34 @@ from costmodel.uncertainty import draw
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))
 RTOL = 1e-9
+
+
+def schedule_groups(go_lives: np.ndarray) -> list[tuple[tuple[int, ...], np.ndarray]]:
+    """Trials grouped by schedule (to run the engine once per group, with one month per
+    phase): ``[(go-live months, trial indices), ...]``."""
+    n_phases, n = go_lives.shape
+    if n and (go_lives == go_lives[:, :1]).all():
+        return [(tuple(int(x) for x in go_lives[:, 0]), np.arange(n))]
+    base = int(go_lives.max()) + 1
+    if base ** n_phases < 2**62:  # one integer key per schedule: a 1-D sort
+        key = np.zeros(n, dtype=np.int64)
+        for row in go_lives:
+            key = key * base + row
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        unique = go_lives[:, first]
+    else:
+        unique, inverse = np.unique(go_lives, axis=1, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(unique.shape[1] + 1))
+    return [(tuple(int(x) for x in unique[:, k]), order[bounds[k]:bounds[k + 1]])
+            for k in range(unique.shape[1])]
+
+
+def test_schedule_groups_gather_the_trials_of_each_schedule():
+    groups = schedule_groups(np.array([[2, 3, 2], [5, 6, 5]]))
+    assert [(months, idx.tolist()) for months, idx in groups] == [((2, 5), [0, 2]),
+                                                                  ((3, 6), [1])]
 
 
 def assert_close(actual, expected, rtol=RTOL, err_msg=""):
@@ -499,6 +521,41 @@ def test_block_metrics_edge_cases_equal_finance():
     assert np.isnan(block["roi"][[0, 2, 5]]).all()
 
 
+def cumulative_rows(flows, weights=None):
+    """Running sums month by month over arrays (the engine's before its compiled pass):
+    ``flows[m] * weights[m]`` added row by row."""
+    out = np.empty_like(flows)
+    if weights is None:
+        out[0] = flows[0]
+        for m in range(1, flows.shape[0]):
+            np.add(out[m - 1], flows[m], out=out[m])
+    else:
+        np.multiply(flows[0], weights[0], out=out[0])
+        for m in range(1, flows.shape[0]):
+            np.multiply(flows[m], weights[m], out=out[m])
+            out[m] += out[m - 1]
+    return out
+
+
+def payback_rows(cumulative):
+    """Payback over month-major running sums with array passes (the engine's before its
+    compiled pass): the earliest turn from negative to non-negative, interpolated; 0 when
+    never negative; inf when it never turns."""
+    n_months, n = cumulative.shape
+    negative = cumulative < 0
+    result = np.where(negative.any(axis=0), np.inf, 0.0)
+    month = np.zeros(n, dtype=np.intp)  # walking backwards leaves the earliest crossing
+    crossing = np.empty(n, dtype=bool)
+    for m in range(n_months - 1, 0, -1):
+        np.greater(negative[m - 1], negative[m], out=crossing)
+        np.copyto(month, m, where=crossing)
+    found = np.flatnonzero(month)
+    before = cumulative[month[found] - 1, found]
+    after = cumulative[month[found], found]
+    result[found] = (month[found] - 1) + before / (before - after)
+    return result
+
+
 @settings(max_examples=60)
 @given(n_months=st.integers(1, 40), n_trials=st.integers(1, 50), seed=st.integers(0, 2**32))
 def test_block_metrics_one_pass_equals_the_row_functions(n_months, n_trials, seed):
@@ -522,6 +579,15 @@ def test_block_metrics_one_pass_equals_the_row_functions(n_months, n_trials, see
     pv_costs, pv_benefits = present_values(rate, costs, benefits)
     np.testing.assert_allclose(block["pv_costs"], pv_costs, rtol=1e-13, atol=1e-9)
     np.testing.assert_allclose(block["pv_benefits"], pv_benefits, rtol=1e-13, atol=1e-9)
+
+
+def test_block_payback_interpolates_within_the_month_it_turns():
+    # cumulative -100, -70, -40, -10, +20: payback 3 + 10 / 30
+    costs = np.array([[100.0], [0.0], [0.0], [0.0], [0.0]])
+    benefits = np.array([[0.0], [30.0], [30.0], [30.0], [30.0]])
+    assert block_metrics(0.0, costs, benefits)["payback_months"].tolist() == [3.3333333333333335]
+    cumulative = np.array([[-100.0], [-70.0], [-40.0], [-10.0], [20.0]])
+    assert payback_rows(cumulative).tolist() == [3.3333333333333335]  # the array version
 
 
 def test_block_metrics_known_values():

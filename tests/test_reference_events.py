@@ -22,10 +22,11 @@ from hypothesis import strategies as st
 from costmodel import simulate
 from costmodel.engine import strategy_cash_flows
 from costmodel.engine.reference import reference_trial, reference_trial_metrics
-from costmodel.engine.schedule import actual_go_lives, schedule_groups
+from costmodel.engine.schedule import actual_go_lives
 from costmodel.scenario import parse_scenario
 from costmodel.store import load_scenario
 from costmodel.uncertainty import Draws, draw
+from tests.test_engine import schedule_groups
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "customer_service_assistant.toml"
 RTOL = 1e-9

@@ -27,10 +27,11 @@ from costmodel import load_scenario, parse_scenario, simulate, simulate_point
 from costmodel.engine import bands, strategy_cash_flows
 from costmodel.engine.deferral import deferred_go_lives, defers
 from costmodel.engine.funding import FundingPlan
-from costmodel.engine.schedule import actual_go_lives, schedule_groups
+from costmodel.engine.schedule import actual_go_lives
 from costmodel.results import BAND_LEVELS, FUNDING_FIELDS, GATE_FIELDS, METRIC_NAMES, SUMMARY_LEVELS
 from costmodel.simulate import simulate_draws
 from costmodel.uncertainty import draw, replicate_count, uncertain_inputs
+from tests.test_engine import schedule_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

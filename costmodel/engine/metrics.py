@@ -1,9 +1,9 @@
 """Per-trial metrics computed on month-major blocks ``(n_months, n_trials)``.
 
 The same definitions as :mod:`costmodel.finance` (which is trials-first and is the public
-API), computed row by row so that each month is one contiguous pass: a cumulative sum is
-``n_months`` row additions, a payback search ``n_months`` cheap row comparisons. The tests
-check every function here against its :mod:`costmodel.finance` counterpart.
+API), computed month by month so that each month is one contiguous pass; the per-trial
+metrics of a block in one compiled pass (:func:`costmodel._kernels.cash_pass`). The tests
+check them against their :mod:`costmodel.finance` counterparts.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ __all__ = [
     "cumulative_rows",
     "interpolate",
     "order_ranks",
-    "payback_rows",
     "present_values",
     "row_percentiles",
 ]
 
 
-def cumulative_rows(flows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Cumulative sum over months of ``flows * weights[:, None]``, shape ``(n_months, n)``.
+def cumulative_rows(flows: np.ndarray) -> np.ndarray:
+    """Cumulative sum over months of month-major ``flows``, shape ``(n_months, n)``.
 
     Examples
     --------
@@ -32,44 +31,10 @@ def cumulative_rows(flows: np.ndarray, weights: np.ndarray | None = None) -> np.
     [-3.0, -2.0, 0.0]
     """
     out = np.empty_like(flows)
-    if weights is None:
-        out[0] = flows[0]
-        for m in range(1, flows.shape[0]):
-            np.add(out[m - 1], flows[m], out=out[m])
-    else:
-        np.multiply(flows[0], weights[0], out=out[0])
-        for m in range(1, flows.shape[0]):
-            np.multiply(flows[m], weights[m], out=out[m])
-            out[m] += out[m - 1]
+    out[0] = flows[0]
+    for m in range(1, flows.shape[0]):
+        np.add(out[m - 1], flows[m], out=out[m])
     return out
-
-
-def payback_rows(cumulative: np.ndarray) -> np.ndarray:
-    """Payback in fractional months from month-major cumulative flows, shape ``(n,)``.
-
-    The first month ``k`` where the cumulative flow turns non-negative after being
-    negative, interpolated: ``(k - 1) + (-S(k-1)) / (S(k) - S(k-1))``; ``0`` when never
-    negative; ``inf`` when it never turns non-negative.
-
-    Examples
-    --------
-    >>> payback_rows(np.array([[-100.0], [-70.0], [-40.0], [-10.0], [20.0]])).tolist()
-    [3.3333333333333335]
-    """
-    n_months, n = cumulative.shape
-    negative = cumulative < 0
-    result = np.where(negative.any(axis=0), np.inf, 0.0)
-    # Walk the months backwards so the earliest crossing is the one left in `month`.
-    month = np.zeros(n, dtype=np.intp)
-    crossing = np.empty(n, dtype=bool)
-    for m in range(n_months - 1, 0, -1):
-        np.greater(negative[m - 1], negative[m], out=crossing)  # negative, then not
-        np.copyto(month, m, where=crossing)
-    found = np.flatnonzero(month)
-    before = cumulative[month[found] - 1, found]
-    after = cumulative[month[found], found]
-    result[found] = (month[found] - 1) + before / (before - after)
-    return result
 
 
 def present_values(rate: float, costs: np.ndarray,
@@ -87,8 +52,8 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
     :data:`costmodel.results.METRIC_NAMES`, plus ``"cumulative"``: the cumulative net cash
     ``(n_months, n)``. The present values, running sums, paybacks and the lowest cash come
     from one compiled pass over the months (:func:`costmodel._kernels.cash_pass`; tested
-    against :func:`present_values`, :func:`cumulative_rows` and :func:`payback_rows`), which
-    also lays the net cash out trial by trial for the IRR.
+    against :mod:`costmodel.finance` and month-by-month array versions), which also lays
+    the net cash out trial by trial for the IRR.
     """
     from costmodel._kernels import cash_pass  # numba: loaded on first use
 
