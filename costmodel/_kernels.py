@@ -17,6 +17,10 @@ from numba import njit
 #: Λ(τ) = 1 / (1 + 81 q^τ) (see :data:`costmodel.engine.rollout.LOGISTIC_SPAN`).
 SPAN = 81.0
 
+#: Trials per tile of the passes that write trial-major rows from month-major flows: the
+#: tile's per-trial state and rows stay in cache while its months go by.
+TILE = 256
+
 
 @njit(cache=True, nogil=True)
 def use_cumulative(scale: float, q: float, n_months: int, out: np.ndarray) -> None:
@@ -153,56 +157,95 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
                 break
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _horner4(a, b, c, d, ya, yb, yc, yd):
+    """``Σ_t row[t] · y^(T-1-t)`` and its derivative for four rows at once: four
+    independent chains, so the processor overlaps them (each chain alone waits on its
+    previous multiply-add)."""
+    va, vb, vc, vd = a[0], b[0], c[0], d[0]
+    sa = sb = sc = sd = 0.0
+    for t in range(1, a.size):
+        sa = sa * ya + va
+        va = va * ya + a[t]
+        sb = sb * yb + vb
+        vb = vb * yb + b[t]
+        sc = sc * yc + vc
+        vc = vc * yc + c[t]
+        sd = sd * yd + vd
+        vd = vd * yd + d[t]
+    return va, vb, vc, vd, sa, sb, sc, sd
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def newton_in_bracket(rows, points, values, solve, max_iterations, tolerance, out):
     """Root of ``Σ_t rows[i, t] · y^(T-1-t)`` in each row's bracket, into ``out`` (``nan``
-    where not ``solve``): :func:`costmodel.finance._newton_in_bracket`'s iteration, row by
-    row (the same start, steps, bisection fallback and stopping rule)."""
-    n_periods = rows.shape[1]
-    for i in range(rows.shape[0]):
-        out[i] = np.nan
-        if not solve[i]:
-            continue
+    where not ``solve``): :func:`costmodel.finance._solve_in_bracket`'s iteration, row by
+    row (the same start, steps, bisection fallback and stopping rule). Rows go four at a
+    time in lock step, each stopping when it is done; the arithmetic of each row is its own,
+    so the results do not depend on the grouping."""
+    todo = np.flatnonzero(solve)
+    out[:] = np.nan
+    count = todo.size
+    y = np.empty(count)
+    low, high = np.empty(count), np.empty(count)
+    low_is_negative = np.empty(count, dtype=np.bool_)
+    step_before = np.full(count, np.nan)
+    active = np.ones(count, dtype=np.bool_)
+    for k in range(count):
+        i = todo[k]
         a, b, c = points[0, i], points[1, i], points[2, i]
         fa, fb, fc = values[0, i], values[1, i], values[2, i]
-        low, high, low_is_negative = a, b, fa < 0.0
-        y = (a * fb * fc / ((fa - fb) * (fa - fc)) + b * fa * fc / ((fb - fa) * (fb - fc))
-             + c * fa * fb / ((fc - fa) * (fc - fb)))
-        if not (a <= y <= b):
-            y = a - fa * (b - a) / (fb - fa)
-            if not (a <= y <= b):
-                y = 0.5 * (a + b)
-        step_before = np.nan
-        done = False
+        low[k], high[k], low_is_negative[k] = a, b, fa < 0.0
+        start = (a * fb * fc / ((fa - fb) * (fa - fc)) + b * fa * fc / ((fb - fa) * (fb - fc))
+                 + c * fa * fb / ((fc - fa) * (fc - fb)))
+        if not (a <= start <= b):
+            start = a - fa * (b - a) / (fb - fa)
+            if not (a <= start <= b):
+                start = 0.5 * (a + b)
+        y[k] = start
+    value, slope = np.empty(4), np.empty(4)
+    for first in range(0, count, 4):
+        lanes = min(4, count - first)
+        # a lane past the end repeats the group's last row (its results are not used)
+        k0, k1 = first, first + min(1, lanes - 1)
+        k2, k3 = first + min(2, lanes - 1), first + min(3, lanes - 1)
         for _ in range(max_iterations):
-            value, slope = rows[i, 0], 0.0
-            for t in range(1, n_periods):
-                slope = slope * y + value
-                value = value * y + rows[i, t]
-            if (value < 0.0) == low_is_negative:
-                low = y
-            else:
-                high = y
-            newton_step = value / slope
-            step = abs(newton_step)
-            y_next = y - newton_step
-            bisect = not (low <= y_next <= high)
-            if bisect:
-                y_next = 0.5 * (low + high)
-            exact = value == 0.0
-            if exact:
-                y_next = y
-            predicted = step * step * (step / (step_before * step_before))
-            if (exact or step <= tolerance
-                    or (predicted <= 0.1 * tolerance and step < 1e-4 and not bisect)
-                    or high - low <= tolerance):
-                out[i] = y_next
-                done = True
+            (value[0], value[1], value[2], value[3], slope[0], slope[1], slope[2],
+             slope[3]) = _horner4(rows[todo[k0]], rows[todo[k1]], rows[todo[k2]],
+                                  rows[todo[k3]], y[k0], y[k1], y[k2], y[k3])
+            busy = False
+            for j in range(lanes):
+                k = first + j
+                if not active[k]:
+                    continue
+                if (value[j] < 0.0) == low_is_negative[k]:
+                    low[k] = y[k]
+                else:
+                    high[k] = y[k]
+                newton_step = value[j] / slope[j]
+                step = abs(newton_step)
+                y_next = y[k] - newton_step
+                bisect = not (low[k] <= y_next <= high[k])
+                if bisect:
+                    y_next = 0.5 * (low[k] + high[k])
+                exact = value[j] == 0.0
+                if exact:
+                    y_next = y[k]
+                predicted = step * step * (step / (step_before[k] * step_before[k]))
+                if (exact or step <= tolerance
+                        or (predicted <= 0.1 * tolerance and step < 1e-4 and not bisect)
+                        or high[k] - low[k] <= tolerance):
+                    out[todo[k]] = y_next
+                    active[k] = False
+                    continue
+                busy = True
+                y[k] = y_next
+                step_before[k] = np.nan if bisect else step
+            if not busy:
                 break
-            y = y_next
-            step_before = np.nan if bisect else step
-        if not done:
-            out[i] = y
+        for k in range(first, first + lanes):
+            if active[k]:
+                out[todo[k]] = y[k]
 
 
 @njit(cache=True, nogil=True)
@@ -335,50 +378,58 @@ def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
     n_months, n = costs.shape
     pv_costs, pv_benefits, lowest, total = per_trial[0], per_trial[1], per_trial[2], per_trial[3]
     payback, discounted_payback = per_trial[4], per_trial[5]
-    discounted = np.zeros(n)
+    flat = rows.reshape(n * n_months)  # rows[t, m] is flat[t * n_months + m]
+    discounted = np.empty(n)
     # per trial: negative last month, ever negative (for the sum and its discounted twin)
-    negative = np.zeros((2, n), dtype=np.bool_)
-    ever = np.zeros((2, n), dtype=np.bool_)
-    payback[:] = -1.0  # not found yet (a payback found is >= 0, or nan)
-    discounted_payback[:] = -1.0
-    for m in range(n_months):
+    negative, negative_discounted = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    ever, ever_discounted = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    if n_months == 0:
+        per_trial[:] = 0.0
+        return
+    d, cost_row, benefit_row, now = discount[0], costs[0], benefits[0], cumulative[0]
+    for t in range(n):
+        cost, benefit = cost_row[t], benefit_row[t]
+        net = benefit - cost
+        flat[t * n_months] = net
+        pv_costs[t], pv_benefits[t], total[t] = d * cost, d * benefit, cost
+        now[t], lowest[t], discounted[t] = net, net, net * d
+        negative[t], negative_discounted[t] = net < 0.0, discounted[t] < 0.0
+        ever[t], ever_discounted[t] = negative[t], negative_discounted[t]
+        payback[t] = -1.0  # not found yet (a payback found is >= 0, or nan)
+        discounted_payback[t] = -1.0
+    for m in range(1, n_months):
         d = discount[m]
         cost_row, benefit_row, now = costs[m], benefits[m], cumulative[m]
-        before_row = cumulative[m - 1] if m > 0 else cumulative[0]
+        before_row = cumulative[m - 1]
         for t in range(n):
             cost, benefit = cost_row[t], benefit_row[t]
             net = benefit - cost
-            rows[t, m] = net
-            if m == 0:
-                pv_costs[t], pv_benefits[t], total[t] = d * cost, d * benefit, cost
-                after, lowest[t] = net, net
-                discounted_after = net * d
-            else:
-                pv_costs[t] += d * cost
-                pv_benefits[t] += d * benefit
-                total[t] += cost
-                before = before_row[t]
-                after = before + net
-                if after < lowest[t] or np.isnan(after):  # min, nan propagating
-                    lowest[t] = after
-                if negative[0, t] and not after < 0.0 and payback[t] < 0.0:
-                    payback[t] = (m - 1) + before / (before - after)
-                discounted_before = discounted[t]
-                discounted_after = net * d + discounted_before
-                if (negative[1, t] and not discounted_after < 0.0
-                        and discounted_payback[t] < 0.0):
-                    discounted_payback[t] = ((m - 1) + discounted_before
-                                             / (discounted_before - discounted_after))
+            flat[t * n_months + m] = net
+            pv_costs[t] += d * cost
+            pv_benefits[t] += d * benefit
+            total[t] += cost
+            before = before_row[t]
+            after = before + net
+            if after < lowest[t] or np.isnan(after):  # min, nan propagating
+                lowest[t] = after
+            if negative[t] and not after < 0.0 and payback[t] < 0.0:
+                payback[t] = (m - 1) + before / (before - after)
+            discounted_before = discounted[t]
+            discounted_after = net * d + discounted_before
+            if (negative_discounted[t] and not discounted_after < 0.0
+                    and discounted_payback[t] < 0.0):
+                discounted_payback[t] = ((m - 1) + discounted_before
+                                         / (discounted_before - discounted_after))
             now[t] = after
             discounted[t] = discounted_after
-            negative[0, t], negative[1, t] = after < 0.0, discounted_after < 0.0
-            ever[0, t] |= negative[0, t]
-            ever[1, t] |= negative[1, t]
+            negative[t], negative_discounted[t] = after < 0.0, discounted_after < 0.0
+            ever[t] |= negative[t]
+            ever_discounted[t] |= negative_discounted[t]
     for t in range(n):
         if payback[t] < 0.0:
-            payback[t] = np.inf if ever[0, t] else 0.0
+            payback[t] = np.inf if ever[t] else 0.0
         if discounted_payback[t] < 0.0:
-            discounted_payback[t] = np.inf if ever[1, t] else 0.0
+            discounted_payback[t] = np.inf if ever_discounted[t] else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -430,3 +481,51 @@ def business_pass(project_cumulative, deferred, settlement, loans, grants, disco
                 if has_benefits:
                     spend -= benefits[m, t]
                 by_year[y, t] += spend
+
+
+@njit(cache=True, nogil=True)
+def order_statistics(row, ranks, bins, out):
+    """``out[k]`` = the value of 0-based rank ``ranks[k]`` (sorted, unique) among ``row``'s
+    finite values, as float64: :func:`costmodel.engine.metrics.row_percentiles`' histogram
+    selection (the same bins, so the same values), compiled. A histogram of the row locates
+    the bins holding the ranks; only the values in those bins are gathered and sorted."""
+    n = row.size
+    lo = np.float64(row[0])
+    hi = lo
+    for i in range(n):
+        value = np.float64(row[i])
+        if value < lo:
+            lo = value
+        elif value > hi:
+            hi = value
+    if not lo < hi:
+        out[:] = lo
+        return
+    scale = bins / (hi - lo)
+    counts = np.zeros(bins, dtype=np.int64)
+    for i in range(n):
+        b = min(int((np.float64(row[i]) - lo) * scale), bins - 1)
+        counts[b] += 1
+    ends = np.cumsum(counts)  # ends[b]: values in bins 0..b
+    bin_of = np.searchsorted(ends, ranks, side="right")
+    wanted = np.zeros(bins, dtype=np.bool_)
+    for b in bin_of:
+        wanted[b] = True
+    place = np.zeros(bins, dtype=np.int64)  # where each wanted bin's values start
+    size = 0
+    for b in range(bins):
+        if wanted[b]:
+            place[b] = size
+            size += counts[b]
+    chosen = np.empty(size)
+    fill = place.copy()
+    for i in range(n):
+        value = np.float64(row[i])
+        b = min(int((value - lo) * scale), bins - 1)
+        if wanted[b]:
+            chosen[fill[b]] = value
+            fill[b] += 1
+    chosen.sort()  # bins are ordered by value: each bin's values stay in its segment
+    for k in range(ranks.size):
+        b = bin_of[k]
+        out[k] = chosen[place[b] + ranks[k] - (ends[b] - counts[b])]

@@ -389,8 +389,7 @@ class _Rounds:
             draws = self._draw(np.random.default_rng(seed), *segments[0])
             self._execute(self.runs, draws)
             if last:
-                for run in self.runs:
-                    self.finish(run)
+                self.finish(self.runs)
             return
         # several segments: strategy after strategy, the same draws made again for each,
         # so one segment's draws are held at a time
@@ -399,14 +398,18 @@ class _Rounds:
             for size, reps in segments:
                 self._execute([run], self._draw(rng, size, reps, record=k == 0))
             if last:
-                self.finish(run)
+                self.finish([run])
 
-    def finish(self, run: _StrategyRun) -> None:
-        """Compute ``run``'s bands. Should its band store's windows have missed an order
-        statistic (improbable: see :mod:`costmodel.engine.bands`), the strategy runs again
-        on the same rounds with a store that keeps every value, and takes its bands."""
-        if run.finish():
-            return
+    def finish(self, runs: list[_StrategyRun]) -> None:
+        """Compute the bands of ``runs``, one strategy per thread. Should a band store's
+        windows have missed an order statistic (improbable: see
+        :mod:`costmodel.engine.bands`), that strategy runs again on the same rounds with a
+        store that keeps every value, and takes its bands."""
+        done = list(self.pool.map(lambda run: run.finish(), runs))
+        for run in (run for run, ok in zip(runs, done, strict=True) if not ok):
+            self._again(run)
+
+    def _again(self, run: _StrategyRun) -> None:
         again = _StrategyRun(self.scenario, run.index, windows=False)
         for n_trials, replicates, seed in self.history:
             again.start_round(n_trials)
@@ -461,9 +464,8 @@ def _run(scenario: Scenario, trials: int | None, seed: int | None, sampler: Samp
             round_trials, round_replicates = _next_round(runs, tuple(rounds.starts), target,
                                                          settings.max_trials, block, sampler)
             round_seed = [seed, count]
-        for run in runs:
-            if run.bands is None:  # precision rounds: the bands once every round is in
-                rounds.finish(run)
+        # precision rounds: the bands once every round is in
+        rounds.finish([run for run in runs if run.bands is None])
     starts = tuple(rounds.starts)
     total = runs[0].n_trials
     if target is not None:
@@ -528,8 +530,7 @@ def simulate_draws(scenario: Scenario, draws: Draws, *, label: str = "given draw
         for run in runs:
             run.start_round(draws.n_trials)
         rounds._execute(runs, draws)
-        for run in runs:
-            run.finish()  # one segment, kept whole by the band store: the bands are complete
+        rounds.finish(runs)  # one segment, kept whole by the band store: never a miss
     manifest = _manifest(scenario, draws.n_trials, draws.n_trials, 0, label, point=False,
                          note="", replicates=1)
     return Results(scenario=scenario, manifest=manifest,
