@@ -422,7 +422,8 @@ class _Rounds:
     def _draw(self, rng: np.random.Generator, size: int, reps: int, *,
               record: bool = True) -> Draws:
         offset = self.runs[0].n_trials
-        draws = draw(self.scenario, size, sampler=self.sampler, rng=rng, replicates=reps)
+        draws = draw(self.scenario, size, sampler=self.sampler, rng=rng, replicates=reps,
+                     pool=self.pool)
         if record and (self.sampler != "mc" or not self.starts):  # MC: one sample
             self.starts += [offset + s for s in draws.replicate_starts]
         return draws

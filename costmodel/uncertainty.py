@@ -9,6 +9,7 @@ Every strategy of a run reads the same :class:`Draws` (common random numbers).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -366,13 +367,15 @@ def _risk_occurrences(scenario: Scenario, values: dict[Path, Any], n: int,
 
 
 def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
-         rng: np.random.Generator, replicates: int = 1) -> Draws:
+         rng: np.random.Generator, replicates: int = 1, pool: Executor | None = None) -> Draws:
     """Sample every uncertain input ``n_trials`` times from one uniform design.
 
     Column ``k`` of the design belongs to the ``k``-th uncertain input (file order), then
     come the risks' first-event columns; repeated risk events, gate measurement errors
     and grant awards come from ``rng`` after the design, in that order. Correlated
-    inputs go through the Gaussian copula before their inverse CDFs.
+    inputs go through the Gaussian copula before their inverse CDFs. With a ``pool``
+    (threads), the inverse CDFs run on it side by side, each in its own column: the
+    same values.
     """
     from .correlation import apply_copula, correlation_matrix
 
@@ -386,16 +389,19 @@ def draw(scenario: Scenario, n_trials: int, *, sampler: Sampler,
         apply_copula(correlated, correlation_matrix(len(columns), pairs), out=correlated)
         u[:, columns] = correlated
     columns = {item.path: k for k, item in enumerate(inputs)}
+
+    def inverse(k: int) -> None:
+        # Each input's values overwrite its own column of uniforms: the draws live in the
+        # design's memory, which is already paged in, and each inverse CDF's result is a
+        # temporary that the next one reuses. Fresh arrays for the results cost more in
+        # page faults than their inverse CDFs (measured here).
+        u[:, k] = inputs[k].distribution.ppf(u[:, k])
+
+    list((map if pool is None else pool.map)(inverse, range(len(inputs))))
     values: dict[Path, Any] = {}
     for path, value in numeric_fields(scenario):
         if path in columns:
-            # Each input's values overwrite its own column of uniforms: the draws live in
-            # the design's memory, which is already paged in, and each inverse CDF's
-            # result is a temporary that the next one reuses. Fresh arrays for the
-            # results cost more in page faults than their inverse CDFs (measured here).
-            column = u[:, columns[path]]
-            column[...] = inputs[columns[path]].distribution.ppf(column)
-            values[path] = column
+            values[path] = u[:, columns[path]]
         elif isinstance(value, Distribution):
             values[path] = value.point()
         else:

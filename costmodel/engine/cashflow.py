@@ -658,9 +658,9 @@ def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: li
     flows = []
     for base, later, stop in (("costs_base", "costs_later", risk.costs_stop),
                               ("benefits_base", "benefits_later", risk.abandoned)):
-        flow = totals[base][1][:, columns]
+        flow = np.take(totals[base][1], columns, axis=1)  # faster than [:, columns]
         if not totals[later][0].empty:
-            flow += totals[later][1][:, columns]
+            flow += np.take(totals[later][1], columns, axis=1)
         keep = _before(stop[columns], n_months)
         if keep is not None:
             flow *= keep
