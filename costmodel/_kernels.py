@@ -340,9 +340,35 @@ def window_product_add_sparse(out, profiles, coefficients, lo, hi, every, weight
 def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_keep):
     """``out[m, k] += Σ_t window[m, t] · keep[m, t] · coefficients[k, t]`` (``keep``
     only when ``has_keep``), ``out`` ``(n_months, k)``: trial by trial over the window's
-    months only, each cell summed in trial order."""
+    months only, each cell summed in trial order; without ``keep``, a window of every
+    month as running sums of its steps (the same sums up to rounding)."""
     n_months, n_terms = out.shape
     n = coefficients.shape[1]
+    if every == 1 and not has_keep:
+        # each trial adds its terms from its window's first month to its end: a step up
+        # and a step down, summed month by month (O(n + n_months), not O(n · n_months))
+        # (``open`` counts the windows open in a month: where none is, the sum is 0
+        # exactly, not the rounding left over from the steps up and down)
+        steps = np.zeros((n_months + 1, n_terms))
+        open_steps = np.zeros(n_months + 1, dtype=np.int64)
+        for t in range(n):
+            first, end = max(lo[t], 0), min(hi[t], n_months)
+            if first < end:
+                open_steps[first] += 1
+                open_steps[end] -= 1
+                for k in range(n_terms):
+                    value = weight[t] * coefficients[k, t]
+                    steps[first, k] += value
+                    steps[end, k] -= value
+        for k in range(n_terms):
+            running, opened = 0.0, 0
+            for m in range(n_months):
+                running += steps[m, k]
+                opened += open_steps[m]
+                if opened == 0:
+                    running = 0.0
+                out[m, k] += running
+        return
     for t in range(n):
         first, end, step = _window_months(lo[t], hi[t], every, n_months)
         for m in range(first, end, step):
@@ -529,3 +555,14 @@ def order_statistics(row, ranks, bins, out):
     for k in range(ranks.size):
         b = bin_of[k]
         out[k] = chosen[place[b] + ranks[k] - (ends[b] - counts[b])]
+
+
+@njit(cache=True, nogil=True)
+def zero_from(flows, trials, stop):
+    """``flows[m, t] *= 0`` from month ``stop[t]`` on, for the trials ``t`` in ``trials``
+    (a multiply, as a keep mask of 0 would: nan stays nan)."""
+    for m in range(flows.shape[0]):  # month by month: each row written in order
+        row = flows[m]
+        for t in trials:
+            if m >= stop[t]:
+                row[t] *= 0.0

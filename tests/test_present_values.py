@@ -105,3 +105,40 @@ def test_accumulator_present_value_is_the_discounted_total(seed, n_months, n_tri
     discount = 1.01 ** -np.arange(n_months)
     np.testing.assert_allclose(acc.present_value(discount), discount @ acc.total(),
                                rtol=1e-12, atol=1e-12 * n_months * 10)
+
+
+@settings(max_examples=80)
+@given(seed=st.integers(0, 2**32), n_months=st.integers(1, 40), n_trials=st.integers(1, 9),
+       kinds=st.lists(st.sampled_from(("plain", "scaled", "masked", "masked scaled",
+                                       "dense", "dense scaled")), min_size=1, max_size=8))
+def test_flows_stopped_per_trial_equal_the_flows_times_the_stop_mask(seed, n_months, n_trials,
+                                                                    kinds):
+    # _kept without a factor touches only the trials that stop: the same flows bit for bit
+    # (cells multiplied by 0 as the mask would), and the per-label sums of all trials less
+    # those of the stopped cells, equal to the masked sums up to rounding
+    from costmodel.engine.cashflow import _kept
+
+    rng = np.random.default_rng(seed)
+    use = rng.uniform(0.0, 1.0, (n_months, n_trials))
+    masks = [TrialWindow.step(n_months, rng.integers(0, n_months + 1, n_trials)),
+             TrialWindow.yearly(n_months, rng.integers(0, n_months + 1, n_trials))]
+    acc = FlowAccumulator(n_months, n_trials, use)
+    for i, kind in enumerate(kinds):
+        profile = rng.uniform(size=(n_months, n_trials) if kind.startswith("dense")
+                              else n_months)
+        acc.add(f"term {i % 3}", profile, rng.uniform(size=n_trials),
+                scaled_by_use=kind.endswith("scaled"), tag="lease" if i == 0 else None,
+                mask=masks[i % 2] if kind.startswith("masked") else None)
+    stop = np.where(rng.uniform(size=n_trials) < 0.5, n_months,
+                    rng.integers(0, n_months + 1, n_trials))
+    before = (np.arange(n_months)[:, None] < stop).astype(float)
+    sums, tagged = {}, {}
+    got = _kept(((acc, acc.total()), (FlowAccumulator(n_months, n_trials, use), None)),
+                (stop, stop), None, n_months, sums, tagged)
+    np.testing.assert_array_equal(got, acc.total() * before)
+    np.testing.assert_array_equal(tagged["lease"], acc.tagged["lease"].total() * before)
+    expected = acc.sums_by_label(before)
+    assert sums.keys() == expected.keys()
+    for label, value in expected.items():
+        np.testing.assert_allclose(sums[label], value, rtol=1e-12,
+                                   atol=1e-12 * (1.0 + np.abs(value).max()))

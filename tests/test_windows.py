@@ -76,8 +76,9 @@ def test_a_window_applied_equals_the_mask_applied(case):
     keep = rng.uniform(size=(n_months, n))
     np.testing.assert_allclose(window.weighted_sums(coefficients, keep),
                                (mask * keep) @ coefficients.T, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(window.weighted_sums(coefficients, None),
-                               mask @ coefficients.T, rtol=1e-12, atol=1e-12)
+    unkept = window.weighted_sums(coefficients, None)  # a step window: as running sums
+    np.testing.assert_allclose(unkept, mask @ coefficients.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(unkept[~mask.any(axis=1)], 0.0)  # no window open: 0
     discounted = profiles * (1.01 ** -np.arange(n_months))[:, None]
     np.testing.assert_allclose(window.present_value(discounted, coefficients),
                                ((discounted @ coefficients) * mask).sum(axis=0),

@@ -375,6 +375,8 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
     before its group's stop month and times ``factor`` (the benefit kept in outages);
     their per-label sums are added to ``sums``, and the kept flows of their tagged terms
     to ``tagged``."""
+    if factor is None:
+        return _stopped(groups, stops, n_months, sums, tagged)
     out = None
     keeps: dict[int, np.ndarray | None] = {}
     for (acc, total), stop in zip(groups, stops, strict=True):
@@ -389,6 +391,33 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
             tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
         if keep is not None:
             total *= keep
+        out = total if out is None else np.add(out, total, out=out)
+    return np.zeros((n_months, groups[0][0].n_trials)) if out is None else out
+
+
+def _stopped(groups, stops: tuple[np.ndarray, np.ndarray], n_months: int,
+             sums: dict[str, np.ndarray], tagged: dict[str, np.ndarray] | None) -> np.ndarray:
+    """:func:`_kept` without a factor: each group's flows stop at its stop month. Only
+    the trials that stop within the horizon (a few) are touched: their cells from the
+    stop on are zeroed, and their terms there are summed and taken off the per-label sums
+    of all trials (the same sums up to rounding)."""
+    from costmodel._kernels import zero_from  # numba: loaded on first use
+
+    out = None
+    for (acc, total), stop in zip(groups, stops, strict=True):
+        if acc.empty:
+            continue
+        stopped = np.flatnonzero(stop < n_months)
+        _merge(sums, acc.sums_by_label())
+        if stopped.size:
+            after = (np.arange(n_months)[:, None] >= stop[stopped]).astype(float)
+            for key, value in acc.take(stopped).sums_by_label(after).items():
+                sums[key] = sums[key] - value
+            zero_from(total, stopped, stop)
+        for tag, child in acc.tagged.items():
+            flow = child.total()
+            zero_from(flow, stopped, stop)
+            tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
         out = total if out is None else np.add(out, total, out=out)
     return np.zeros((n_months, groups[0][0].n_trials)) if out is None else out
 

@@ -116,6 +116,22 @@ class FlowAccumulator:
             value = value * self.use[row, columns]
         self.running += np.where(watched, value, 0.0)
 
+    def take(self, columns: np.ndarray) -> FlowAccumulator:
+        """The same terms for the trials at ``columns`` only (for :meth:`sums_by_label` on
+        a few trials; not watched, no tagged accumulators)."""
+        def terms(group):
+            return [(profile, coefficient[columns], label)
+                    for profile, coefficient, label in group]
+
+        use = None if self.use is None else np.take(self.use, columns, axis=1)
+        sub = FlowAccumulator(self.n_months, len(columns), use)
+        sub._plain, sub._scaled = terms(self._plain), terms(self._scaled)
+        sub._masked = {key: (window.take(columns), terms(plain), terms(scaled))
+                       for key, (window, plain, scaled) in self._masked.items()}
+        sub._dense_terms = [(np.take(term, columns, axis=1), label)
+                            for term, label in self._dense_terms]
+        return sub
+
     @property
     def empty(self) -> bool:
         return not (self._plain or self._scaled or self._masked or self._dense_terms)

@@ -58,6 +58,11 @@ class TrialWindow:
                    np.where(empty, go_live + 1, go_live), 1,
                    np.where(empty, 1.0, 1.0 / np.maximum(length, 1)))
 
+    def take(self, columns: np.ndarray) -> TrialWindow:
+        """The window of the trials at ``columns``."""
+        return TrialWindow(self.n_months, self.lo[columns], self.hi[columns], self.every,
+                           self.weight[columns])
+
     @property
     def n_trials(self) -> int:
         return self.lo.size
