@@ -17,9 +17,6 @@ from numba import njit
 #: Λ(τ) = 1 / (1 + 81 q^τ) (see :data:`costmodel.engine.rollout.LOGISTIC_SPAN`).
 SPAN = 81.0
 
-#: Trials per tile of the passes that write trial-major rows from month-major flows: the
-#: tile's per-trial state and rows stay in cache while its months go by.
-TILE = 256
 
 
 @njit(cache=True, nogil=True)
@@ -392,9 +389,9 @@ def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
 
 
 @njit(cache=True, nogil=True)
-def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
+def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial):
     """One pass over month-major ``costs`` and ``benefits`` ``(n_months, n)``: the net
-    cash ``rows`` ``(n, n_months)`` (trial-major, for the IRR), its running sum
+    cash ``net`` ``(n_months, n)`` (for the IRR), its running sum
     ``cumulative`` ``(n_months, n)``, and per trial into ``per_trial`` ``(6, n)``: the
     present values of costs and of benefits (``discount``: each month's factor), the
     lowest cumulative cash, the total cost, and the payback and discounted payback
@@ -404,33 +401,31 @@ def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
     n_months, n = costs.shape
     pv_costs, pv_benefits, lowest, total = per_trial[0], per_trial[1], per_trial[2], per_trial[3]
     payback, discounted_payback = per_trial[4], per_trial[5]
-    flat = rows.reshape(n * n_months)  # rows[t, m] is flat[t * n_months + m]
     discounted = np.empty(n)
-    # per trial: negative last month, ever negative (for the sum and its discounted twin)
-    negative, negative_discounted = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
-    ever, ever_discounted = np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    # per trial, bits: 1 negative last month, 2 its discounted twin negative, 4 and 8 ever
+    # so, 16 and 32 payback and discounted payback found
+    state = np.empty(n, dtype=np.uint8)
     if n_months == 0:
         per_trial[:] = 0.0
         return
     d, cost_row, benefit_row, now = discount[0], costs[0], benefits[0], cumulative[0]
+    net_row = net_out[0]
     for t in range(n):
         cost, benefit = cost_row[t], benefit_row[t]
         net = benefit - cost
-        flat[t * n_months] = net
+        net_row[t] = net
         pv_costs[t], pv_benefits[t], total[t] = d * cost, d * benefit, cost
         now[t], lowest[t], discounted[t] = net, net, net * d
-        negative[t], negative_discounted[t] = net < 0.0, discounted[t] < 0.0
-        ever[t], ever_discounted[t] = negative[t], negative_discounted[t]
-        payback[t] = -1.0  # not found yet (a payback found is >= 0, or nan)
-        discounted_payback[t] = -1.0
+        bits = (1 if net < 0.0 else 0) | (2 if discounted[t] < 0.0 else 0)
+        state[t] = bits | (bits << 2)
     for m in range(1, n_months):
         d = discount[m]
         cost_row, benefit_row, now = costs[m], benefits[m], cumulative[m]
-        before_row = cumulative[m - 1]
+        before_row, net_row = cumulative[m - 1], net_out[m]
         for t in range(n):
             cost, benefit = cost_row[t], benefit_row[t]
             net = benefit - cost
-            flat[t * n_months + m] = net
+            net_row[t] = net
             pv_costs[t] += d * cost
             pv_benefits[t] += d * benefit
             total[t] += cost
@@ -438,24 +433,28 @@ def cash_pass(costs, benefits, discount, cumulative, rows, per_trial):
             after = before + net
             if after < lowest[t] or np.isnan(after):  # min, nan propagating
                 lowest[t] = after
-            if negative[t] and not after < 0.0 and payback[t] < 0.0:
-                payback[t] = (m - 1) + before / (before - after)
             discounted_before = discounted[t]
             discounted_after = net * d + discounted_before
-            if (negative_discounted[t] and not discounted_after < 0.0
-                    and discounted_payback[t] < 0.0):
-                discounted_payback[t] = ((m - 1) + discounted_before
-                                         / (discounted_before - discounted_after))
+            bits = state[t]
+            now_bits = (1 if after < 0.0 else 0) | (2 if discounted_after < 0.0 else 0)
+            # turned non-negative after being negative, not found before
+            turned = bits & ~now_bits & ~(bits >> 4) & 3
+            if turned:
+                if turned & 1:
+                    payback[t] = (m - 1) + before / (before - after)
+                if turned & 2:
+                    discounted_payback[t] = ((m - 1) + discounted_before
+                                             / (discounted_before - discounted_after))
+                bits |= turned << 4
             now[t] = after
             discounted[t] = discounted_after
-            negative[t], negative_discounted[t] = after < 0.0, discounted_after < 0.0
-            ever[t] |= negative[t]
-            ever_discounted[t] |= negative_discounted[t]
+            state[t] = (bits & 0xFC) | now_bits | (now_bits << 2)
     for t in range(n):
-        if payback[t] < 0.0:
-            payback[t] = np.inf if ever[t] else 0.0
-        if discounted_payback[t] < 0.0:
-            discounted_payback[t] = np.inf if ever_discounted[t] else 0.0
+        bits = state[t]
+        if not bits & 16:
+            payback[t] = np.inf if bits & 4 else 0.0
+        if not bits & 32:
+            discounted_payback[t] = np.inf if bits & 8 else 0.0
 
 
 @njit(cache=True, nogil=True)

@@ -325,7 +325,7 @@ def _solve_in_bracket(rows, points, values, solve):
     from . import _kernels
 
     root = np.empty(solve.size)
-    _kernels.newton_in_bracket(np.ascontiguousarray(rows, dtype=float),
+    _kernels.newton_in_bracket(np.asarray(rows, dtype=float),  # either layout: no copy
                                np.ascontiguousarray(points, dtype=float),
                                np.ascontiguousarray(values, dtype=float),
                                np.ascontiguousarray(solve, dtype=bool),
@@ -394,8 +394,11 @@ def _irr_rows(rows: NDArray[np.float64], grid: _RateGrid) -> NDArray[np.float64]
         both, points_below, values_below = (
             np.concatenate(a, axis=-1) for a in zip(*both_sides, strict=True)
         )
-        y_below = _solve_in_bracket(rows.take(both, axis=0), points_below, values_below,
-                                    np.ones(both.size, dtype=bool))
+        # solved in place among all rows (gathering rows of a transposed view is slow)
+        points[:, both], future_values[:, both] = points_below, values_below
+        only = np.zeros(n_rows, dtype=bool)
+        only[both] = True
+        y_below = _solve_in_bracket(rows, points, future_values, only)[both]
         nearer = np.abs(y_below - 1.0) < np.abs(y[both] - 1.0)
         y[both[nearer]] = y_below[nearer]
     return y - 1.0

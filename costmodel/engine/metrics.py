@@ -52,18 +52,18 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
     :data:`costmodel.results.METRIC_NAMES`, plus ``"cumulative"``: the cumulative net cash
     ``(n_months, n)``. The present values, running sums, paybacks and the lowest cash come
     from one compiled pass over the months (:func:`costmodel._kernels.cash_pass`; tested
-    against :mod:`costmodel.finance` and month-by-month array versions), which also lays
-    the net cash out trial by trial for the IRR.
+    against :mod:`costmodel.finance` and month-by-month array versions), which also writes
+    the net cash for the IRR (read as a transposed view, never copied).
     """
     from costmodel._kernels import cash_pass  # numba: loaded on first use
 
     n_months, n = costs.shape
     discount = (1.0 + rate) ** -np.arange(n_months)
     cumulative = np.empty((n_months, n))
-    rows = np.empty((n, n_months))
+    net = np.empty((n_months, n))
     per_trial = np.empty((6, n))
     cash_pass(np.ascontiguousarray(costs, dtype=float),
-              np.ascontiguousarray(benefits, dtype=float), discount, cumulative, rows, per_trial)
+              np.ascontiguousarray(benefits, dtype=float), discount, cumulative, net, per_trial)
     pv_costs, pv_benefits, lowest, total_cost, payback, discounted_payback = per_trial
     npv = pv_benefits - pv_costs
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -71,7 +71,7 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
         ratio = np.where(pv_costs > 0, pv_benefits / pv_costs, np.nan)
     return {
         "npv": npv,
-        "irr_annual": finance.annualise_rate(finance.irr(rows)),
+        "irr_annual": finance.annualise_rate(finance.irr(net.T)),  # a view: no copy
         "roi": roi,
         "benefit_cost_ratio": ratio,
         "payback_months": payback,
