@@ -560,8 +560,11 @@ def order_statistics(row, ranks, bins, out):
 def zero_from(flows, trials, stop):
     """``flows[m, t] *= 0`` from month ``stop[t]`` on, for the trials ``t`` in ``trials``
     (a multiply, as a keep mask of 0 would: nan stays nan)."""
+    order = trials[np.argsort(stop[trials], kind="mergesort")]  # by stop month
+    stopped = 0  # order[:stopped] have stopped by month m
     for m in range(flows.shape[0]):  # month by month: each row written in order
+        while stopped < order.size and stop[order[stopped]] <= m:
+            stopped += 1
         row = flows[m]
-        for t in trials:
-            if m >= stop[t]:
-                row[t] *= 0.0
+        for q in range(stopped):
+            row[order[q]] *= 0.0
