@@ -18,7 +18,6 @@ from numba import njit
 SPAN = 81.0
 
 
-
 @njit(cache=True, nogil=True)
 def use_cumulative(scale: float, q: float, n_months: int, out: np.ndarray) -> None:
     """``out[t] = Σ_{τ<t} a(τ)``, ``a(τ) = scale/(1 + 81 q^τ) - scale/82`` (0 at τ = 0),

@@ -337,12 +337,6 @@ def _before(stop: np.ndarray, n_months: int) -> np.ndarray | None:
     return np.less(np.arange(n_months)[:, None], stop[None, :], out=before)
 
 
-def _times_keep(mask: np.ndarray | None, factor: np.ndarray | None) -> np.ndarray | None:
-    if mask is None or factor is None:
-        return factor if mask is None else mask
-    return mask * factor
-
-
 @dataclass(frozen=True)
 class _Stops:
     """Per trial, the month from which each group's flows stop: after risk events
@@ -378,25 +372,25 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
     if factor is None:
         return _stopped(groups, stops, n_months, sums, tagged)
     out = None
-    keeps: dict[int, np.ndarray | None] = {}
+    keeps: dict[int, np.ndarray] = {}
     for (acc, total), stop in zip(groups, stops, strict=True):
         if acc.empty:
             continue
         if id(stop) not in keeps:  # base and later share their stops unless a gate failed
-            keeps[id(stop)] = _times_keep(_before(stop, n_months), factor)
+            before = _before(stop, n_months)
+            keeps[id(stop)] = factor if before is None else before * factor
         keep = keeps[id(stop)]
         _merge(sums, acc.sums_by_label(keep))
         for tag, child in acc.tagged.items():
-            flow = child.total() if keep is None else child.total() * keep
+            flow = child.total() * keep
             tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
-        if keep is not None:
-            total *= keep
+        total *= keep
         out = total if out is None else np.add(out, total, out=out)
     return np.zeros((n_months, groups[0][0].n_trials)) if out is None else out
 
 
 def _stopped(groups, stops: tuple[np.ndarray, np.ndarray], n_months: int,
-             sums: dict[str, np.ndarray], tagged: dict[str, np.ndarray] | None) -> np.ndarray:
+             sums: dict[str, np.ndarray], tagged: dict[str, np.ndarray]) -> np.ndarray:
     """:func:`_kept` without a factor: each group's flows stop at its stop month. Only
     the trials that stop within the horizon (a few) are touched: their cells from the
     stop on are zeroed, and their terms there are summed and taken off the per-label sums
