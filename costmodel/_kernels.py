@@ -18,91 +18,174 @@ from numba import njit
 SPAN = 81.0
 
 
+#: Trials whose cumulative adoption curves are built together (month by month, the trials
+#: side by side, so the divisions run in vector lanes): a tile of curves stays in cache.
+TILE = 64
+
+
 @njit(cache=True, nogil=True)
-def use_cumulative(scale: float, q: float, n_months: int, out: np.ndarray) -> None:
-    """``out[t] = Σ_{τ<t} a(τ)``, ``a(τ) = scale/(1 + 81 q^τ) - scale/82`` (0 at τ = 0),
-    for ``t = 0 … n_months``; the powers built by repeated multiplication, as
-    :func:`~costmodel.engine.rollout.effective_use` builds them."""
-    offset = scale / (1.0 + SPAN)
-    power = SPAN
-    out[0] = 0.0
-    if n_months > 0:
-        out[1] = 0.0
+def use_cumulative(scale, q, first, count, n_months, out):
+    """``out[t, j] = Σ_{τ<t} a(τ)`` of trial ``first + j`` (``j < count``), ``a(τ) =
+    scale/(1 + 81 q^τ) - scale/82`` (0 at τ = 0), for ``t = 0 … n_months``: the powers
+    built by repeated multiplication, as :func:`~costmodel.engine.rollout.effective_use`
+    builds them. Month by month with the trials side by side; each trial's operations
+    are its own, in its own order."""
+    power = np.empty(count)
+    offset = np.empty(count)
+    for j in range(count):
+        power[j] = SPAN
+        offset[j] = scale[first + j] / (1.0 + SPAN)
+        out[0, j] = 0.0
+        if n_months > 0:
+            out[1, j] = 0.0
     for t in range(1, n_months):
-        power *= q
-        out[t + 1] = out[t] + (scale / (power + 1.0) - offset)
+        for j in range(count):
+            power[j] *= q[first + j]
+            out[t + 1, j] = out[t, j] + (scale[first + j] / (power[j] + 1.0) - offset[j])
 
 
 @njit(cache=True, nogil=True)
-def spend_at(i, go_live, window, step, yearly, lead, use, ucum, segments, fiscal,
-             n_months, lead_time, annuity, lease_term, out, only=-1):
-    """The spend of trial ``i``'s phase by fiscal year, into ``out`` ``(n_fiscal_years,)``,
-    for a go-live month ``go_live`` and a lead window ending in month ``window``; with
-    ``only`` (a fiscal year), that year's alone (the others left 0), summed as in the
-    whole pass (the same additions in the same order, so the same bits).
+def year_bounds(segments, n_fiscal):
+    """``bounds[y] … bounds[y + 1]``: the rows of ``segments`` (ordered by month) that
+    belong to fiscal year ``y``."""
+    bounds = np.zeros(n_fiscal + 1, dtype=np.int64)
+    for s in range(segments.shape[0]):
+        bounds[segments[s, 2] + 1] = s + 1
+    for y in range(1, n_fiscal + 1):
+        bounds[y] = max(bounds[y], bounds[y - 1])
+    return bounds
+
+
+@njit(cache=True, nogil=True, inline="always")
+def year_spend(i, y, go_live, window, step, yearly, lead, use, ucum, column, segments,
+               bounds, fiscal, n_months, lead_time, annuity, lease_term):
+    """The spend of trial ``i``'s phase in fiscal year ``y`` [currency], for a go-live
+    month ``go_live`` and a lead window ending in month ``window``.
 
     ``step``, ``yearly``: ``(2, n_years, n)`` per-calendar-year coefficients of the terms
     anchored at the go-live (row 0) and at the window's end (row 1); ``lead``
     ``(1 + n_leases, n_years, n)``: one-time costs paid at once (row 0) or through lease
-    ``l`` (row ``1 + l``); ``use`` ``(n_years, n)`` with ``ucum`` the trial's cumulative
-    adoption curve; ``segments`` ``(n_segments, 4)``: first month, end, fiscal year and
-    calendar year of each part of a fiscal year within one calendar year; ``fiscal``
-    ``(n_fiscal_years, 2)``: first month and end of each fiscal year.
+    ``l`` (row ``1 + l``); ``use`` ``(n_years, n)`` with ``ucum[:, column]`` the trial's
+    cumulative adoption curve (:func:`use_cumulative`); ``segments`` ``(n_segments, 4)``:
+    first month, end, fiscal year and calendar year of each part of a fiscal year within
+    one calendar year, year ``y``'s at rows ``bounds[y] … bounds[y + 1]``; ``fiscal``
+    ``(n_fiscal_years, 2)``: first month and end of each fiscal year. Exactly 0 in a
+    year that ends before ``min(go_live, window, window - lead_time)`` (no term reaches
+    it).
     """
-    out[:] = 0.0
+    total = 0.0
     start = max(0, window - lead_time)
     length = window - start
-    anchors = (go_live, window)
-    for s in range(segments.shape[0]):
-        b, e, y, year = segments[s, 0], segments[s, 1], segments[s, 2], segments[s, 3]
-        if only >= 0 and y != only:
-            continue
+    for s in range(bounds[y], bounds[y + 1]):
+        b, e, year = segments[s, 0], segments[s, 1], segments[s, 3]
         for k in range(2):
-            a = anchors[k]
+            a = go_live if k == 0 else window
             lo = max(b, a)
             if lo < e:
-                out[y] += step[k, year, i] * (e - lo)
+                total += step[k, year, i] * (e - lo)
                 amount = yearly[k, year, i]
                 if amount != 0.0:
                     first = a + ((lo - a + 11) // 12) * 12  # the first month a + 12j >= lo
                     if first < e:
-                        out[y] += amount * ((e - 1 - first) // 12 + 1)
+                        total += amount * ((e - 1 - first) // 12 + 1)
         if e > go_live:
             lo = max(b, go_live)
-            out[y] += use[year, i] * (ucum[e - go_live] - ucum[lo - go_live])
+            total += use[year, i] * (ucum[e - go_live, column] - ucum[lo - go_live, column])
         if length > 0:
             lo, hi = max(b, start), min(e, window)
             if lo < hi:
-                out[y] += lead[0, year, i] * (hi - lo) / length
+                total += lead[0, year, i] * (hi - lo) / length
         elif b <= window < e:
-            out[y] += lead[0, year, i]
+            total += lead[0, year, i]
     for lease in range(lead.shape[0] - 1):  # an outlay in month j: payments in j+1 … j+N
         factor, term = annuity[lease], lease_term[lease]
-        first_month, weight = start, 1.0 / length if length > 0 else 1.0
+        weight = 1.0 / length if length > 0 else 1.0
         last_month = window if length > 0 else window + 1
-        for j in range(first_month, min(last_month, n_months)):
+        for j in range(start, min(last_month, n_months)):
             amount = lead[1 + lease, j // 12, i] * weight * factor
             if amount == 0.0:
                 continue
             p0, p1 = j + 1, min(j + term + 1, n_months)
-            for y in range(fiscal.shape[0]):
-                overlap = min(p1, fiscal[y, 1]) - max(p0, fiscal[y, 0])
-                if overlap > 0 and (only < 0 or y == only):
-                    out[y] += amount * overlap
+            overlap = min(p1, fiscal[y, 1]) - max(p0, fiscal[y, 0])
+            if overlap > 0:
+                total += amount * overlap
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _lead_share(window, b, e, lead_time):
+    """The share of a one-time cost spread over the lead window ending in ``window`` that
+    falls in months ``b … e``; as a function of ``window`` it rises, holds and falls, so
+    over a range of windows its least value is at one end."""
+    start = max(0, window - lead_time)
+    length = window - start
+    if length > 0:
+        return max(0, min(e, window) - max(b, start)) / length
+    return 1.0 if b <= window < e else 0.0
+
+
+@njit(cache=True, nogil=True)
+def year_floor(i, y, first, last, shift, step, yearly, lead, use, ucum, column, segments,
+               bounds, n_months, lead_time):
+    """A lower bound of :func:`year_spend` in fiscal year ``y`` over every go-live from
+    ``first`` to ``last`` (the window ``shift`` months after it), and the size of its parts
+    (the sum of their absolute values, to allow for rounding); ``-inf`` where a lease
+    term could lower the spend. Each term's least value over the range is at one end of
+    it: the months of a running cost and the adoption summed within the year fall as the
+    anchor moves later (the curve rises from 0), and a lead window's share of a year
+    rises, holds and falls; a yearly cost may land outside the year (0)."""
+    for row in range(1, lead.shape[0]):
+        for year in range(lead.shape[1]):
+            if lead[row, year, i] < 0.0:
+                return -np.inf, 0.0
+    floor, size = 0.0, 0.0
+    for s in range(bounds[y], bounds[y + 1]):
+        b, e, year = segments[s, 0], segments[s, 1], segments[s, 3]
+        for k in range(2):
+            early = first if k == 0 else first + shift
+            late = last if k == 0 else last + shift
+            amount = step[k, year, i]
+            months = e - max(b, late if amount > 0.0 else early)
+            if months > 0:
+                floor += amount * months
+                size += abs(amount) * months
+            amount = yearly[k, year, i]
+            if amount < 0.0:  # at most one month a year within a segment of a calendar year
+                floor += amount
+                size -= amount
+        amount = use[year, i]
+        go_live = last if amount > 0.0 else first
+        if amount != 0.0 and e > go_live:
+            lo = max(b, go_live)
+            floor += amount * (ucum[e - go_live, column] - ucum[lo - go_live, column])
+            size += abs(amount) * ucum[n_months, column]
+        amount = lead[0, year, i]
+        if amount > 0.0:
+            floor += amount * min(_lead_share(first + shift, b, e, lead_time),
+                                  _lead_share(last + shift, b, e, lead_time))
+        elif amount < 0.0:
+            floor += amount
+        size += abs(amount)
+    return floor, size
 
 
 @njit(cache=True, nogil=True)
 def evaluate(go_lives, windows, step, yearly, lead, use, scale, q, segments, fiscal,
              n_months, lead_time, annuity, lease_term, out):
-    """:func:`spend_at` for every trial at its given go-live and window: ``out``
-    ``(n_fiscal_years, n)``."""
-    ucum = np.empty(n_months + 1)
-    spend = np.empty(fiscal.shape[0])
-    for i in range(go_lives.size):
-        use_cumulative(scale[i], q[i], n_months, ucum)
-        spend_at(i, go_lives[i], windows[i], step, yearly, lead, use, ucum, segments, fiscal,
-                 n_months, lead_time, annuity, lease_term, spend)
-        out[:, i] = spend
+    """:func:`year_spend` of every fiscal year for every trial at its given go-live and
+    window: ``out`` ``(n_fiscal_years, n)``."""
+    n_fiscal = fiscal.shape[0]
+    bounds = year_bounds(segments, n_fiscal)
+    ucum = np.empty((n_months + 1, TILE))
+    for first in range(0, go_lives.size, TILE):
+        count = min(TILE, go_lives.size - first)
+        use_cumulative(scale, q, first, count, n_months, ucum)
+        for j in range(count):
+            i = first + j
+            for y in range(n_fiscal):
+                out[y, i] = year_spend(i, y, go_lives[i], windows[i], step, yearly, lead,
+                                       use, ucum, j, segments, bounds, fiscal, n_months,
+                                       lead_time, annuity, lease_term)
 
 
 @njit(cache=True, nogil=True)
@@ -116,41 +199,66 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
     tolerance``. The lead window ends ``shift`` months after the go-live. Writes the
     go-live (``n_months`` and window ``never`` where no month fits, or the trial is
     ``stopped``), the window's end and the phase's spend by fiscal year (0 where not
-    started). A candidate is first checked in the fiscal year the one before it broke,
-    on its own (a year's spend costs a tenth of all of them): a phase that waits usually
-    waits on the same year, month after month."""
+    started).
+
+    A candidate's years are priced one at a time and the candidate dropped at the first
+    that breaks; the year the candidate before it broke goes first (a phase that waits
+    usually waits on the same year, month after month), and years that end before the
+    phase's first month of spend are 0 without pricing."""
     n_fiscal = fiscal.shape[0]
-    ucum = np.empty(n_months + 1)
+    bounds = year_bounds(segments, n_fiscal)
+    ucum = np.empty((n_months + 1, TILE))
     spend = np.empty(n_fiscal)
-    for i in range(start.size):
-        go_out[i], window_out[i] = n_months, never
-        spend_out[:, i] = 0.0
-        if stopped[i]:
-            continue
-        use_cumulative(scale[i], q[i], n_months, ucum)
-        month = start[i]
-        failed = -1  # the fiscal year the last candidate broke: tried first, on its own
-        while True:
-            fits = True
-            if failed >= 0:
-                spend_at(i, month, month + shift[i], step, yearly, lead, use, ucum, segments,
-                         fiscal, n_months, lead_time, annuity, lease_term, spend, failed)
-                fits = not (spend[failed] > tolerance
-                            and committed[failed, i] + spend[failed] > cap + tolerance)
-            if fits:
-                spend_at(i, month, month + shift[i], step, yearly, lead, use, ucum, segments,
-                         fiscal, n_months, lead_time, annuity, lease_term, spend)
-                for y in range(n_fiscal):
-                    if spend[y] > tolerance and committed[y, i] + spend[y] > cap + tolerance:
-                        fits, failed = False, y
-                        break
-            if fits:
-                go_out[i], window_out[i] = month, month + shift[i]
-                spend_out[:, i] = spend
-                break
-            month += 1
-            if month >= n_months:
-                break
+    limit = cap + tolerance
+    for first in range(0, start.size, TILE):
+        count = min(TILE, start.size - first)
+        use_cumulative(scale, q, first, count, n_months, ucum)
+        for j in range(count):
+            i = first + j
+            go_out[i], window_out[i] = n_months, never
+            spend_out[:, i] = 0.0
+            if stopped[i]:
+                continue
+            month = start[i]
+            failed = -1  # the fiscal year the last candidate broke: tried first
+            tried = -1  # the year whose months were last tried to skip
+            while True:
+                window = month + shift[i]
+                fits = True
+                if failed >= 0:
+                    value = year_spend(i, failed, month, window, step, yearly, lead, use,
+                                       ucum, j, segments, bounds, fiscal, n_months,
+                                       lead_time, annuity, lease_term)
+                    fits = not (value > tolerance and committed[failed, i] + value > limit)
+                if fits:
+                    earliest = min(month, window, max(0, window - lead_time))
+                    for y in range(n_fiscal):
+                        value = 0.0
+                        if fiscal[y, 1] > earliest:
+                            value = year_spend(i, y, month, window, step, yearly, lead, use,
+                                               ucum, j, segments, bounds, fiscal, n_months,
+                                               lead_time, annuity, lease_term)
+                        spend[y] = value
+                        if value > tolerance and committed[y, i] + value > limit:
+                            fits, failed = False, y
+                            break
+                if fits:
+                    go_out[i], window_out[i] = month, window
+                    spend_out[:, i] = spend
+                    break
+                if failed != tried:  # skip the months whose window still ends in that year
+                    tried = failed
+                    last = min(fiscal[failed, 1] - shift[i], n_months - 1)
+                    if last > month + 1:
+                        floor, size = year_floor(i, failed, month + 1, last, shift[i], step,
+                                                 yearly, lead, use, ucum, j, segments,
+                                                 bounds, n_months, lead_time)
+                        floor -= 1e-12 * size
+                        if floor > tolerance and committed[failed, i] + floor > limit:
+                            month, tried = last, -1
+                month += 1
+                if month >= n_months:
+                    break
 
 
 @njit(cache=True, nogil=True, inline="always")

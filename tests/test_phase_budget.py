@@ -116,3 +116,39 @@ def test_each_phase_goes_live_in_the_first_month_that_fits(scenario, seed):
                 else:
                     assert chosen[i] == fitted[0], (p, i, chosen[i], fitted[0])
                     committed[:, i] += fitted[1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=funded_scenarios(), seed=st.integers(0, 2**32))
+def test_a_years_floor_is_at_most_its_spend_at_every_go_live_of_the_range(scenario, seed):
+    # the search skips the go-lives whose spend in a year is sure to break the budget: the
+    # floor over a range of go-lives (less its rounding allowance) must not exceed the
+    # year's spend at any of them, each priced on its own
+    from costmodel import _kernels
+
+    n = 6
+    n_months = scenario.horizon_months
+    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
+    plan = FundingPlan.of(scenario.funding, n_months)
+    rng = np.random.default_rng(seed + 1)
+    for k, strategy in enumerate(scenario.strategies):
+        calendar = Calendar.of(scenario, k, plan)
+        n_fiscal = calendar.fiscal.shape[0]
+        bounds = _kernels.year_bounds(calendar.segments, n_fiscal)
+        lead = strategy.lead_time_months
+        for p in range(len(strategy.phases)):
+            terms = PhaseTerms.of(scenario, k, draws, p, scenario.funding.budget.savings_count)
+            ucum = np.empty((n_months + 1, _kernels.TILE))
+            _kernels.use_cumulative(terms.scale, terms.q, 0, n, n_months, ucum)
+            for i in range(n):
+                first, last = np.sort(rng.integers(0, n_months, size=2))
+                shift = int(rng.integers(-lead - 2, 3))
+                for y in range(n_fiscal):
+                    floor, size = _kernels.year_floor(
+                        i, y, first, last, shift, terms.step, terms.yearly, terms.lead,
+                        terms.use, ucum, i, calendar.segments, bounds, n_months, lead)
+                    spend = [_kernels.year_spend(
+                        i, y, g, g + shift, terms.step, terms.yearly, terms.lead, terms.use,
+                        ucum, i, calendar.segments, bounds, calendar.fiscal, n_months, lead,
+                        calendar.annuity, calendar.term) for g in range(first, last + 1)]
+                    assert floor - 1e-12 * size <= min(spend), (p, i, y, first, last)
