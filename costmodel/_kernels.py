@@ -412,17 +412,30 @@ def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
     """``out[m, t] += weight[t] · Σ_k profiles[m, k] · coefficients[k, t]`` in each trial's
     window (months ``lo[t] ≤ m < hi[t]``, every ``every``-th from ``lo[t]``): a product
     restricted to a per-trial window (:class:`costmodel.engine.windows.TrialWindow`), in
-    one pass over ``out``, month by month (its rows written in order)."""
+    one pass over ``out``, month by month (its rows written in order). Each month's
+    product is formed for every trial, term by term (the same additions in the same
+    order), and added where the window is open: loops without branches, in vector
+    lanes."""
     n_months, n = out.shape
     n_terms = profiles.shape[1]
-    for m in range(n_months):
+    if n == 0:
+        return
+    first, last = lo.min(), hi.max()
+    value = np.empty(n)
+    for m in range(max(first, 0), min(last, n_months)):
         row, profile = out[m], profiles[m]
-        for t in range(n):
-            if lo[t] <= m < hi[t] and (every == 1 or (m - lo[t]) % every == 0):
-                value = 0.0
-                for k in range(n_terms):
-                    value += profile[k] * coefficients[k, t]
-                row[t] += value * weight[t]
+        value[:] = 0.0
+        for k in range(n_terms):
+            factor, coefficient = profile[k], coefficients[k]
+            for t in range(n):
+                value[t] += factor * coefficient[t]
+        if every == 1:
+            for t in range(n):
+                row[t] += value[t] * weight[t] if lo[t] <= m < hi[t] else 0.0
+        else:
+            for t in range(n):
+                if lo[t] <= m < hi[t] and (m - lo[t]) % every == 0:
+                    row[t] += value[t] * weight[t]
 
 
 @njit(cache=True, nogil=True)
