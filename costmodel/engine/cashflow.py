@@ -363,12 +363,12 @@ class _Stops:
 
 
 def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | None,
-          n_months: int, sums: dict[str, np.ndarray],
+          n_months: int, sums: dict[str, np.ndarray] | None,
           tagged: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """The sum of ``groups`` (base, later) ``(accumulator, total)`` pairs, each total kept
     before its group's stop month and times ``factor`` (the benefit kept in outages);
     their per-label sums are added to ``sums``, and the kept flows of their tagged terms
-    to ``tagged``."""
+    to ``tagged`` (neither when ``None``)."""
     if factor is None:
         return _stopped(groups, stops, n_months, sums, tagged)
     out = None
@@ -380,8 +380,9 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
             before = _before(stop, n_months)
             keeps[id(stop)] = factor if before is None else before * factor
         keep = keeps[id(stop)]
-        _merge(sums, acc.sums_by_label(keep))
-        for tag, child in acc.tagged.items():
+        if sums is not None:
+            _merge(sums, acc.sums_by_label(keep))
+        for tag, child in acc.tagged.items() if tagged is not None else ():
             flow = child.total() * keep
             tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
         total *= keep
@@ -390,7 +391,8 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
 
 
 def _stopped(groups, stops: tuple[np.ndarray, np.ndarray], n_months: int,
-             sums: dict[str, np.ndarray], tagged: dict[str, np.ndarray]) -> np.ndarray:
+             sums: dict[str, np.ndarray] | None,
+             tagged: dict[str, np.ndarray] | None) -> np.ndarray:
     """:func:`_kept` without a factor: each group's flows stop at its stop month. Only
     the trials that stop within the horizon (a few) are touched: their cells from the
     stop on are zeroed, and their terms there are summed and taken off the per-label sums
@@ -402,13 +404,15 @@ def _stopped(groups, stops: tuple[np.ndarray, np.ndarray], n_months: int,
         if acc.empty:
             continue
         stopped = np.flatnonzero(stop < n_months)
-        _merge(sums, acc.sums_by_label())
+        if sums is not None:
+            _merge(sums, acc.sums_by_label())
         if stopped.size:
-            after = (np.arange(n_months)[:, None] >= stop[stopped]).astype(float)
-            for key, value in acc.take(stopped).sums_by_label(after).items():
-                sums[key] = sums[key] - value
+            if sums is not None:
+                after = (np.arange(n_months)[:, None] >= stop[stopped]).astype(float)
+                for key, value in acc.take(stopped).sums_by_label(after).items():
+                    sums[key] = sums[key] - value
             zero_from(total, stopped, stop)
-        for tag, child in acc.tagged.items():
+        for tag, child in acc.tagged.items() if tagged is not None else ():
             flow = child.total()
             zero_from(flow, stopped, stop)
             tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
@@ -571,7 +575,7 @@ def planned_flows(scenario: Scenario, strategy_index: int, draws: Draws, part: i
 
 
 def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
-                        go_lives=None, windows=None) -> StrategyFlows:
+                        go_lives=None, windows=None, *, detail: bool = True) -> StrategyFlows:
     """Monthly costs and benefits of strategy ``strategy_index`` for the trials in ``draws``.
 
     ``go_lives`` are the phases' actual go-live months for these trials (after schedule
@@ -579,7 +583,9 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     ``(n_phases, n_trials)``. ``windows``: the months the phases' one-time lead windows
     end, in the same forms (default: the planned go-lives; a deferred phase's move with
     it). Risk events and the stage gate come from ``draws``. Returns month-major arrays
-    ``(n_months, n_trials)``; see :class:`StrategyFlows`.
+    ``(n_months, n_trials)``; see :class:`StrategyFlows`. Without ``detail``, the costs
+    and benefits alone (the same values): no sums by category or item, no leased or
+    unbudgeted flows, and no flows without a failed gate.
 
     Examples
     --------
@@ -611,14 +617,14 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     if gate_month is not None:
         gate_block = _hold_gate(gate, gate_month, draws, where, parts, totals, risk)
         failed = ~gate_block.passed
-    if failed.any():  # the flows had the rollout gone on: risk events only
+    if failed.any() and detail:  # the flows had the rollout gone on: risk events only
         columns = np.flatnonzero(failed)
         without = _without_gate(totals, risk, columns, shares, actual)
         gate_block = replace(gate_block, costs_without=without[0], benefits_without=without[1])
     stops = _Stops.of(risk, failed, gate, gate_month)
-    cost_sums: dict[str, np.ndarray] = {}
-    benefit_sums: dict[str, np.ndarray] = {}
-    tagged: dict[str, np.ndarray] = {}
+    cost_sums: dict[str, np.ndarray] | None = {} if detail else None
+    benefit_sums: dict[str, np.ndarray] | None = {} if detail else None
+    tagged: dict[str, np.ndarray] | None = {} if detail else None
     costs = _kept((totals["costs_base"], totals["costs_later"]),
                   (stops.costs_base, stops.costs_later), None, n_months, cost_sums, tagged)
     if funding.budget and risk.incidents:  # incidents are outside the budget: kept apart
@@ -626,7 +632,8 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
         _incidents(incidents, np.arange(n_trials), risk, stops, len(shares), shares, actual,
                    cost_sums)
         costs += incidents
-        tagged[UNBUDGETED] = tagged.get(UNBUDGETED, 0.0) + incidents
+        if detail:
+            tagged[UNBUDGETED] = tagged.get(UNBUDGETED, 0.0) + incidents
     else:
         _incidents(costs, np.arange(n_trials), risk, stops, len(shares), shares, actual,
                    cost_sums)
@@ -634,6 +641,11 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     benefits = _kept((totals["benefits_base"], totals["benefits_later"]),
                      (stops.benefits_base, stops.benefits_later), kept_share, n_months,
                      benefit_sums)
+
+    if not detail:
+        return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category={},
+                             benefit_sums_by_item={}, gate=gate_block,
+                             abandoned=risk.abandoned)
 
     def tagged_flow(tag: str) -> np.ndarray:
         return tagged[tag] if tag in tagged else np.zeros((n_months, n_trials))
@@ -657,7 +669,8 @@ def strategy_present_values(scenario: Scenario, strategy_index: int, draws: Draw
     rate = scenario.rate_monthly
     risk = RiskBlock.of(scenario, draws)
     if scenario.strategies[strategy_index].gate is not None or not risk.quiet:
-        flows = strategy_cash_flows(scenario, strategy_index, draws, go_lives, windows)
+        flows = strategy_cash_flows(scenario, strategy_index, draws, go_lives, windows,
+                                    detail=False)
         return present_values(rate, flows.costs, flows.benefits)
     parts, _, _ = _start(scenario, strategy_index, draws, go_lives, windows, False)
     discount = (1.0 + rate) ** -np.arange(scenario.horizon_months)
