@@ -105,6 +105,10 @@ def test_accumulator_present_value_is_the_discounted_total(seed, n_months, n_tri
     discount = 1.01 ** -np.arange(n_months)
     np.testing.assert_allclose(acc.present_value(discount), discount @ acc.total(),
                                rtol=1e-12, atol=1e-12 * n_months * 10)
+    # sums over periods (fiscal years), the plain terms' without forming the total
+    periods = (np.arange(n_months) // 7 == np.arange((n_months + 6) // 7)[:, None]) * 1.0
+    np.testing.assert_allclose(acc.project(periods), periods @ acc.total(),
+                               rtol=1e-12, atol=1e-12 * n_months * 10)
 
 
 @settings(max_examples=80)

@@ -574,6 +574,19 @@ def planned_flows(scenario: Scenario, strategy_index: int, draws: Draws, part: i
     return PlannedFlows(costs.total(), benefit, leased)
 
 
+def fixed_plan_by_period(scenario: Scenario, strategy_index: int, draws: Draws,
+                         periods: np.ndarray) -> np.ndarray | None:
+    """``periods @ costs`` of :func:`planned_flows`'s ``"fixed"`` part (the cost items of
+    no phase) ``(k, n)`` for ``periods`` ``(k, n_months)`` (fiscal years, say), without
+    forming the monthly flows where their terms allow; ``None`` when a lease finances one
+    of those items (its payments need the monthly outlays)."""
+    parts, _, _ = _start(scenario, strategy_index, draws, None, None, False, "fixed", False)
+    costs = parts.costs_base
+    if costs.tagged:
+        return None
+    return costs.project(periods)
+
+
 def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
                         go_lives=None, windows=None, *, detail: bool = True) -> StrategyFlows:
     """Monthly costs and benefits of strategy ``strategy_index`` for the trials in ``draws``.

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from ..uncertainty import Draws
-from .cashflow import PlannedFlows, planned_flows
+from .cashflow import PlannedFlows, fixed_plan_by_period, planned_flows
 from .funding import FundingPlan, lease_payments
 from .phase_budget import Calendar, PhaseTerms
 
@@ -103,8 +103,11 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
     slipped = go_lives.astype(np.int64)
     final = np.empty((n_phases, n), dtype=np.int64)
     windows = np.empty((n_phases, n), dtype=np.int64)
-    fixed = planned_flows(scenario, strategy_index, draws, "fixed")
-    committed = np.ascontiguousarray(plan.years @ budget_spend(scenario, fixed))
+    committed = fixed_plan_by_period(scenario, strategy_index, draws, plan.years)
+    if committed is None:  # a lease's payments, from the monthly outlays
+        fixed = planned_flows(scenario, strategy_index, draws, "fixed")
+        committed = plan.years @ budget_spend(scenario, fixed)
+    committed = np.ascontiguousarray(committed)
     stopped = np.zeros(n, dtype=bool)
     spend = np.empty_like(committed)
     for p, phase in enumerate(strategy.phases):

@@ -162,6 +162,17 @@ class FlowAccumulator:
             out = self._dense.copy() if out is None else np.add(out, self._dense, out=out)
         return np.zeros((self.n_months, self.n_trials)) if out is None else out
 
+    def project(self, matrix: np.ndarray) -> np.ndarray:
+        """``matrix @ total()``, ``(k, n_trials)`` for ``matrix`` ``(k, n_months)`` (sums
+        over periods, say): ``(matrix @ P) @ C`` without forming :meth:`total` when every
+        term is plain (the same sums up to rounding)."""
+        if self._scaled or self._masked or self._dense is not None:
+            return matrix @ self.total()
+        if not self._plain:
+            return np.zeros((matrix.shape[0], self.n_trials))
+        profiles, coefficients = self._stacked(self._plain)
+        return (matrix @ profiles) @ coefficients
+
     def present_value(self, discount: np.ndarray) -> np.ndarray:
         """``discount @ total()``, the present value of every term per trial ``(n_trials,)``,
         without forming :meth:`total`: ``(d·P)ᵀ @ C`` for plain terms and ``(d ⊙ P)ᵀ @ W``
