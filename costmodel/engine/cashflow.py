@@ -313,6 +313,15 @@ def _benefit_value(scenario: Scenario, draws: Draws, index: int, kind: str):
     return get("amount_per_month")
 
 
+def _add_flow(target: dict[str, np.ndarray], tag: str, flow: np.ndarray) -> None:
+    """``target[tag] += flow``, in place once ``target`` holds a flow of its own (``flow``
+    is the caller's to give: it is kept, not copied, the first time)."""
+    if tag in target:
+        np.add(target[tag], flow, out=target[tag])
+    else:
+        target[tag] = flow
+
+
 def _merge(target: dict[str, np.ndarray], sums: dict[str, np.ndarray]) -> None:
     for key, value in sums.items():
         add_sums(target, key, value)
@@ -384,7 +393,7 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
             _merge(sums, acc.sums_by_label(keep))
         for tag, child in acc.tagged.items() if tagged is not None else ():
             flow = child.total() * keep
-            tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
+            _add_flow(tagged, tag, flow)
         total *= keep
         out = total if out is None else np.add(out, total, out=out)
     return np.zeros((n_months, groups[0][0].n_trials)) if out is None else out
@@ -415,7 +424,7 @@ def _stopped(groups, stops: tuple[np.ndarray, np.ndarray], n_months: int,
         for tag, child in acc.tagged.items() if tagged is not None else ():
             flow = child.total()
             zero_from(flow, stopped, stop)
-            tagged[tag] = flow if tag not in tagged else tagged[tag] + flow
+            _add_flow(tagged, tag, flow)
         out = total if out is None else np.add(out, total, out=out)
     return np.zeros((n_months, groups[0][0].n_trials)) if out is None else out
 
@@ -646,7 +655,7 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
                    cost_sums)
         costs += incidents
         if detail:
-            tagged[UNBUDGETED] = tagged.get(UNBUDGETED, 0.0) + incidents
+            _add_flow(tagged, UNBUDGETED, incidents)
     else:
         _incidents(costs, np.arange(n_trials), risk, stops, len(shares), shares, actual,
                    cost_sums)
