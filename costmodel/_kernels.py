@@ -204,7 +204,10 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
     A candidate's years are priced one at a time and the candidate dropped at the first
     that breaks; the year the candidate before it broke goes first (a phase that waits
     usually waits on the same year, month after month), and years that end before the
-    phase's first month of spend are 0 without pricing."""
+    phase's first month of spend are 0 without pricing. When a candidate breaks a year,
+    the months after it whose lead window still ends in that year are skipped if
+    :func:`year_floor` over all of them breaks it too (a phase whose build cannot fit
+    this year waits for the next without being priced every month)."""
     n_fiscal = fiscal.shape[0]
     bounds = year_bounds(segments, n_fiscal)
     ucum = np.empty((n_months + 1, TILE))
