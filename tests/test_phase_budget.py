@@ -51,16 +51,24 @@ def engine_fiscal_spend(scenario, k, draws, p, go_lives, windows, plan):
     return plan.years @ budget_spend(scenario, flows)
 
 
+def drawn_calendars(scenario, n, seed):
+    """The draws of ``n`` trials from ``seed``, a generator from ``seed + 1`` for the test's
+    own choices, and each strategy with its calendar."""
+    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
+    plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
+    calendars = [(k, strategy, Calendar.of(scenario, k, plan))
+                 for k, strategy in enumerate(scenario.strategies)]
+    return draws, np.random.default_rng(seed + 1), calendars
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=funded_scenarios(), seed=st.integers(0, 2**32))
 def test_terms_price_a_phase_as_the_engine_plans_it(scenario, seed):
     n = 9
     n_months = scenario.horizon_months
-    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
     plan = FundingPlan.of(scenario.funding, n_months)
-    rng = np.random.default_rng(seed + 1)
-    for k, strategy in enumerate(scenario.strategies):
-        calendar = Calendar.of(scenario, k, plan)
+    draws, rng, calendars = drawn_calendars(scenario, n, seed)
+    for k, strategy, calendar in calendars:
         lead = strategy.lead_time_months
         n_phases = len(strategy.phases)
         for p in range(n_phases):
@@ -128,11 +136,8 @@ def test_a_years_floor_is_at_most_its_spend_at_every_go_live_of_the_range(scenar
 
     n = 6
     n_months = scenario.horizon_months
-    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
-    plan = FundingPlan.of(scenario.funding, n_months)
-    rng = np.random.default_rng(seed + 1)
-    for k, strategy in enumerate(scenario.strategies):
-        calendar = Calendar.of(scenario, k, plan)
+    draws, rng, calendars = drawn_calendars(scenario, n, seed)
+    for k, strategy, calendar in calendars:
         n_fiscal = calendar.fiscal.shape[0]
         bounds = _kernels.year_bounds(calendar.segments, n_fiscal)
         lead = strategy.lead_time_months
