@@ -227,17 +227,20 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
             tried = -1  # the year whose months were last tried to skip
             while True:
                 window = month + shift[i]
-                fits = True
+                fits, first_year, first_value = True, failed, 0.0
                 if failed >= 0:
-                    value = year_spend(i, failed, month, window, step, yearly, lead, use,
-                                       ucum, j, segments, bounds, fiscal, n_months,
-                                       lead_time, annuity, lease_term)
-                    fits = not (value > tolerance and committed[failed, i] + value > limit)
+                    first_value = year_spend(i, failed, month, window, step, yearly, lead,
+                                             use, ucum, j, segments, bounds, fiscal,
+                                             n_months, lead_time, annuity, lease_term)
+                    fits = not (first_value > tolerance
+                                and committed[failed, i] + first_value > limit)
                 if fits:
                     earliest = min(month, window, max(0, window - lead_time))
                     for y in range(n_fiscal):
                         value = 0.0
-                        if fiscal[y, 1] > earliest:
+                        if y == first_year:  # priced above
+                            value = first_value
+                        elif fiscal[y, 1] > earliest:
                             value = year_spend(i, y, month, window, step, yearly, lead, use,
                                                ucum, j, segments, bounds, fiscal, n_months,
                                                lead_time, annuity, lease_term)

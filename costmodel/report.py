@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime
+import functools
 import io
 import math
 import threading
@@ -106,36 +107,35 @@ def _percent(value: float) -> str:
     return _share(value).replace("-", MINUS)
 
 
-def _stat_cells(stat: Stat, fmt) -> list[str]:
-    return [fmt(stat.mean), fmt(stat.p10), fmt(stat.p90)]
+def _stat_row(results: Results, label: str, stat_of, fmt, *, median: bool = False
+              ) -> dict[str, Any]:
+    """A table row: per strategy, ``stat_of(strategy)``'s expected value (the median when
+    ``median``), P10 and P90 written with ``fmt``; dashes where it has none."""
+    cells = []
+    for strategy in results.strategies:
+        stat: Stat | None = stat_of(strategy)
+        if stat is None:
+            cells += ["—"] * 3
+        else:
+            cells += [fmt(stat.p50 if median else stat.mean), fmt(stat.p10), fmt(stat.p90)]
+    return {"label": label, "cells": cells, "median": median}
 
 
 def _tei_rows(results: Results) -> list[dict[str, Any]]:
     """The TEI-style table: one row per figure, cells per strategy (expected, P10, P90)."""
-    currency = results.scenario.currency
-
-    def cash(value: float) -> str:
-        return money(value, currency)
-
-    rows = []
-    for label, name, fmt in (("Present value of costs", "pv_costs", cash),
-                             ("Present value of benefits", "pv_benefits", cash),
-                             ("Net present value (NPV)", "npv", cash),
-                             ("Return on investment (ROI)", "roi", _percent),
-                             ("Internal rate of return, per year", "irr_annual", _percent),
-                             ("Payback", "payback_months", months),
-                             ("Discounted payback", "discounted_payback_months", months),
-                             ("Peak funding need (before financing)", "peak_funding_need",
-                              cash)):
-        cells = []
-        for strategy in results.strategies:
-            stat = getattr(strategy.summary, name)
-            if name.endswith("payback_months"):  # the mean is infinite if some never pay
-                cells += [months(stat.p50), months(stat.p10), months(stat.p90)]
-            else:
-                cells += _stat_cells(stat, fmt)
-        rows.append({"label": label, "cells": cells,
-                     "median": name.endswith("payback_months")})
+    cash = functools.partial(money, currency=results.scenario.currency)
+    # payback: the median, as the mean is infinite if some trials never pay back
+    rows = [_stat_row(results, label, lambda s, name=name: getattr(s.summary, name), fmt,
+                      median=name.endswith("payback_months"))
+            for label, name, fmt in (
+                ("Present value of costs", "pv_costs", cash),
+                ("Present value of benefits", "pv_benefits", cash),
+                ("Net present value (NPV)", "npv", cash),
+                ("Return on investment (ROI)", "roi", _percent),
+                ("Internal rate of return, per year", "irr_annual", _percent),
+                ("Payback", "payback_months", months),
+                ("Discounted payback", "discounted_payback_months", months),
+                ("Peak funding need (before financing)", "peak_funding_need", cash))]
     rows.append({"label": "Chance NPV above zero", "median": False,
                  "cells": [c for s in results.strategies
                            for c in (_percent(s.summary.prob_npv_positive), "", "")]})
@@ -174,23 +174,20 @@ def _funding_sentences(results: Results) -> list[str]:
 
 
 def _funding_rows(results: Results) -> list[dict[str, Any]]:
-    currency = results.scenario.currency
+    cash = functools.partial(money, currency=results.scenario.currency)
+    def funding_stat(name: str):
+        def stat_of(strategy):
+            funding = strategy.summary.funding
+            return getattr(funding, name) if funding else None
+        return stat_of
 
-    def cash(value: float) -> str:
-        return money(value, currency)
-
-    rows = []
-    for label, name, fmt in (("Business NPV (after financing)", "business_npv", cash),
-                             ("Interest and fees", "interest_paid", cash),
-                             ("Peak cash need", "peak_cash_need", cash),
-                             ("Lowest cash balance", "min_cash", cash),
-                             ("Months with negative cash", "months_negative_cash",
-                              lambda v: f"{v:.1f}")):
-        cells = []
-        for strategy in results.strategies:
-            f = strategy.summary.funding
-            cells += _stat_cells(getattr(f, name), fmt) if f else ["—"] * 3
-        rows.append({"label": label, "cells": cells})
+    rows = [_stat_row(results, label, funding_stat(name), fmt)
+            for label, name, fmt in (
+                ("Business NPV (after financing)", "business_npv", cash),
+                ("Interest and fees", "interest_paid", cash),
+                ("Peak cash need", "peak_cash_need", cash),
+                ("Lowest cash balance", "min_cash", cash),
+                ("Months with negative cash", "months_negative_cash", lambda v: f"{v:.1f}"))]
     if results.scenario.funding.budget is not None:
         cells = []
         for strategy in results.strategies:
