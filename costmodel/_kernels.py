@@ -585,7 +585,7 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial):
 
 @njit(cache=True, nogil=True)
 def business_pass(project_cumulative, deferred, settlement, loans, grants, discount,
-                  cash_on_hand, fiscal_year, costs, unbudgeted, benefits, per_trial, by_year):
+                  cash_on_hand, fiscal_year, costs, benefits, per_trial, by_year):
     """One pass over the months of the business view (:func:`costmodel.engine.funding.
     funding_metrics`). The financing flow of month ``m``, trial ``t``: what the leases
     defer ``deferred`` (outlays less payments; empty: none) less the ``settlement`` in the
@@ -594,11 +594,11 @@ def business_pass(project_cumulative, deferred, settlement, loans, grants, disco
     (cumulative financing plus ``project_cumulative``) and the months it is below
     ``-cash_on_hand``. Into ``by_year`` ``(n_fiscal_years, n)`` (when it has rows): the
     budget's spend by ``fiscal_year[m]``, the ``costs`` less what the leases defer, less
-    ``unbudgeted`` and ``benefits`` (each empty when not counted)."""
+    the ``benefits`` (empty when not counted)."""
     n_months, n = project_cumulative.shape
     has_deferred, has_grants = deferred.shape[0] > 0, grants.shape[0] > 0
     budget = by_year.shape[0] > 0
-    has_unbudgeted, has_benefits = unbudgeted.shape[0] > 0, benefits.shape[0] > 0
+    has_benefits = benefits.shape[0] > 0
     present, lowest, negative = per_trial[0], per_trial[1], per_trial[2]
     running = np.zeros(n)
     for m in range(n_months):
@@ -627,8 +627,6 @@ def business_pass(project_cumulative, deferred, settlement, loans, grants, disco
                 spend = costs[m, t]
                 if has_deferred:
                     spend -= deferred[m, t]
-                if has_unbudgeted:
-                    spend -= unbudgeted[m, t]
                 if has_benefits:
                     spend -= benefits[m, t]
                 by_year[y, t] += spend

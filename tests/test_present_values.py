@@ -119,28 +119,36 @@ def test_flows_stopped_per_trial_equal_the_flows_times_the_stop_mask(seed, n_mon
                                                                     kinds):
     # _kept without a factor touches only the trials that stop: the same flows bit for bit
     # (cells multiplied by 0 as the mask would), and the per-label sums of all trials less
-    # those of the stopped cells, equal to the masked sums up to rounding
-    from costmodel.engine.cashflow import _kept
+    # those of the stopped cells, equal to the masked sums up to rounding; the unbudgeted
+    # terms summed by period, equal to the periods' sums of their kept flows
+    from costmodel.engine.cashflow import UNBUDGETED, _kept
 
     rng = np.random.default_rng(seed)
     use = rng.uniform(0.0, 1.0, (n_months, n_trials))
     masks = [TrialWindow.step(n_months, rng.integers(0, n_months + 1, n_trials)),
-             TrialWindow.yearly(n_months, rng.integers(0, n_months + 1, n_trials))]
+             TrialWindow.yearly(n_months, rng.integers(0, n_months + 1, n_trials)),
+             TrialWindow.lead(n_months, rng.integers(0, n_months + 1, n_trials), 2)]
     acc = FlowAccumulator(n_months, n_trials, use)
     for i, kind in enumerate(kinds):
         profile = rng.uniform(size=(n_months, n_trials) if kind.startswith("dense")
                               else n_months)
         acc.add(f"term {i % 3}", profile, rng.uniform(size=n_trials),
-                scaled_by_use=kind.endswith("scaled"), tag="lease" if i == 0 else None,
-                mask=masks[i % 2] if kind.startswith("masked") else None)
+                scaled_by_use=kind.endswith("scaled"),
+                tag="lease" if i == 0 else UNBUDGETED if i % 2 else None,
+                mask=masks[i % 3] if kind.startswith("masked") else None)
     stop = np.where(rng.uniform(size=n_trials) < 0.5, n_months,
                     rng.integers(0, n_months + 1, n_trials))
     before = (np.arange(n_months)[:, None] < stop).astype(float)
     sums, tagged = {}, {}
+    periods = (np.arange(n_months) // 5 == np.arange((n_months + 4) // 5)[:, None]) * 1.0
     got = _kept(((acc, acc.total()), (FlowAccumulator(n_months, n_trials, use), None)),
-                (stop, stop), None, n_months, sums, tagged)
+                (stop, stop), None, n_months, sums, tagged, periods)
     np.testing.assert_array_equal(got, acc.total() * before)
     np.testing.assert_array_equal(tagged["lease"], acc.tagged["lease"].total() * before)
+    if UNBUDGETED in acc.tagged:
+        expected = periods @ (acc.tagged[UNBUDGETED].total() * before)
+        np.testing.assert_allclose(tagged[UNBUDGETED], expected, rtol=1e-12,
+                                   atol=1e-12 * (1.0 + np.abs(expected).max()))
     expected = acc.sums_by_label(before)
     assert sums.keys() == expected.keys()
     for label, value in expected.items():

@@ -16,6 +16,7 @@ import numpy as np
 from ..scenario import CostItem, Gate, Scenario
 from ..uncertainty import Draws
 from .flows import FlowAccumulator, add_sums
+from .funding import fiscal_years
 from .metrics import present_values
 from .risks import RiskBlock
 from .rollout import (
@@ -88,9 +89,10 @@ class StrategyFlows:
     leased : tuple of ndarray, shape (n_months, n_trials)
         Per lease of the scenario's funding, the costs of the items it finances (part of
         ``costs``).
-    unbudgeted : ndarray or None
+    unbudgeted : ndarray, shape (n_fiscal_years, n_trials), or None
         Costs outside the yearly budget (productivity dip, risk-event costs), part of
-        ``costs``; ``None`` when the scenario has no budget.
+        ``costs``, summed by the budget's fiscal year; ``None`` when the scenario has no
+        budget.
     abandoned : ndarray of int, shape (n_trials,)
         Month the project is abandoned in each trial (``n_months``: never).
     """
@@ -373,13 +375,15 @@ class _Stops:
 
 def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | None,
           n_months: int, sums: dict[str, np.ndarray] | None,
-          tagged: dict[str, np.ndarray] | None = None) -> np.ndarray:
+          tagged: dict[str, np.ndarray] | None = None,
+          years: np.ndarray | None = None) -> np.ndarray:
     """The sum of ``groups`` (base, later) ``(accumulator, total)`` pairs, each total kept
     before its group's stop month and times ``factor`` (the benefit kept in outages);
     their per-label sums are added to ``sums``, and the kept flows of their tagged terms
-    to ``tagged`` (neither when ``None``)."""
+    to ``tagged`` (neither when ``None``; the unbudgeted ones by fiscal year, ``years``,
+    and only without a factor)."""
     if factor is None:
-        return _stopped(groups, stops, n_months, sums, tagged)
+        return _stopped(groups, stops, n_months, sums, tagged, years)
     out = None
     keeps: dict[int, np.ndarray] = {}
     for (acc, total), stop in zip(groups, stops, strict=True):
@@ -401,11 +405,13 @@ def _kept(groups, stops: tuple[np.ndarray, np.ndarray], factor: np.ndarray | Non
 
 def _stopped(groups, stops: tuple[np.ndarray, np.ndarray], n_months: int,
              sums: dict[str, np.ndarray] | None,
-             tagged: dict[str, np.ndarray] | None) -> np.ndarray:
+             tagged: dict[str, np.ndarray] | None, years: np.ndarray | None) -> np.ndarray:
     """:func:`_kept` without a factor: each group's flows stop at its stop month. Only
     the trials that stop within the horizon (a few) are touched: their cells from the
     stop on are zeroed, and their terms there are summed and taken off the per-label sums
-    of all trials (the same sums up to rounding)."""
+    of all trials (the same sums up to rounding). The unbudgeted costs go to ``tagged``
+    summed by fiscal year (``years`` ``(n_fiscal_years, n_months)``), never formed month
+    by month but for the trials that stop."""
     from costmodel._kernels import zero_from  # numba: loaded on first use
 
     out = None
@@ -422,11 +428,29 @@ def _stopped(groups, stops: tuple[np.ndarray, np.ndarray], n_months: int,
                     sums[key] = sums[key] - value
             zero_from(total, stopped, stop)
         for tag, child in acc.tagged.items() if tagged is not None else ():
+            if tag == UNBUDGETED:
+                _add_flow(tagged, tag, _by_year(child, years, stopped, stop))
+                continue
             flow = child.total()
             zero_from(flow, stopped, stop)
             _add_flow(tagged, tag, flow)
         out = total if out is None else np.add(out, total, out=out)
     return np.zeros((n_months, groups[0][0].n_trials)) if out is None else out
+
+
+def _by_year(acc: FlowAccumulator, years: np.ndarray, stopped: np.ndarray,
+             stop: np.ndarray) -> np.ndarray:
+    """``years @`` the flows of ``acc`` kept before each trial's ``stop`` month
+    ``(n_fiscal_years, n)``: projected term by term, the trials that stop (at ``stopped``)
+    from their flows formed and cut."""
+    from costmodel._kernels import zero_from  # numba: loaded on first use
+
+    out = acc.project(years)
+    if stopped.size:
+        flows = acc.take(stopped).total()
+        zero_from(flows, np.arange(stopped.size), stop[stopped])
+        out[:, stopped] = years @ flows
+    return out
 
 
 def _add_incidents(costs: np.ndarray, trials: np.ndarray, risk: RiskBlock, shares: list[float],
@@ -647,15 +671,18 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     cost_sums: dict[str, np.ndarray] | None = {} if detail else None
     benefit_sums: dict[str, np.ndarray] | None = {} if detail else None
     tagged: dict[str, np.ndarray] | None = {} if detail else None
+    years = (fiscal_years(n_months, funding.budget.fiscal_year_start_month)
+             if funding.budget else None)
     costs = _kept((totals["costs_base"], totals["costs_later"]),
-                  (stops.costs_base, stops.costs_later), None, n_months, cost_sums, tagged)
+                  (stops.costs_base, stops.costs_later), None, n_months, cost_sums, tagged,
+                  years)
     if funding.budget and risk.incidents:  # incidents are outside the budget: kept apart
         incidents = np.zeros((n_months, n_trials))
         _incidents(incidents, np.arange(n_trials), risk, stops, len(shares), shares, actual,
                    cost_sums)
         costs += incidents
         if detail:
-            _add_flow(tagged, UNBUDGETED, incidents)
+            _add_flow(tagged, UNBUDGETED, years @ incidents)
     else:
         _incidents(costs, np.arange(n_trials), risk, stops, len(shares), shares, actual,
                    cost_sums)
@@ -669,14 +696,15 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
                              benefit_sums_by_item={}, gate=gate_block,
                              abandoned=risk.abandoned)
 
-    def tagged_flow(tag: str) -> np.ndarray:
-        return tagged[tag] if tag in tagged else np.zeros((n_months, n_trials))
+    def tagged_flow(tag: str, rows: int = n_months) -> np.ndarray:
+        return tagged[tag] if tag in tagged else np.zeros((rows, n_trials))
 
     return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
                          benefit_sums_by_item=benefit_sums, gate=gate_block,
                          leased=tuple(tagged_flow(f"lease {k}")
                                       for k in range(len(funding.leases))),
-                         unbudgeted=tagged_flow(UNBUDGETED) if funding.budget else None,
+                         unbudgeted=(tagged_flow(UNBUDGETED, years.shape[0])
+                                     if funding.budget else None),
                          abandoned=risk.abandoned)
 
 

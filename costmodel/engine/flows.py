@@ -117,8 +117,8 @@ class FlowAccumulator:
         self.running += np.where(watched, value, 0.0)
 
     def take(self, columns: np.ndarray) -> FlowAccumulator:
-        """The same terms for the trials at ``columns`` only (for :meth:`sums_by_label` on
-        a few trials; not watched, no tagged accumulators)."""
+        """The same terms for the trials at ``columns`` only (for :meth:`sums_by_label` or
+        :meth:`total` on a few trials; not watched, no tagged accumulators)."""
         def terms(group):
             return [(profile, coefficient[columns], label)
                     for profile, coefficient, label in group]
@@ -130,6 +130,8 @@ class FlowAccumulator:
                        for key, (window, plain, scaled) in self._masked.items()}
         sub._dense_terms = [(np.take(term, columns, axis=1), label)
                             for term, label in self._dense_terms]
+        if self._dense is not None:
+            sub._dense = np.take(self._dense, columns, axis=1)
         return sub
 
     @property
@@ -164,14 +166,26 @@ class FlowAccumulator:
 
     def project(self, matrix: np.ndarray) -> np.ndarray:
         """``matrix @ total()``, ``(k, n_trials)`` for ``matrix`` ``(k, n_months)`` (sums
-        over periods, say): ``(matrix @ P) @ C`` without forming :meth:`total` when every
-        term is plain (the same sums up to rounding)."""
-        if self._scaled or self._masked or self._dense is not None:
-            return matrix @ self.total()
-        if not self._plain:
-            return np.zeros((matrix.shape[0], self.n_trials))
-        profiles, coefficients = self._stacked(self._plain)
-        return (matrix @ profiles) @ coefficients
+        over periods, say), the same sums up to rounding: ``(matrix @ P) @ C`` for plain
+        terms, and a short window's terms (a lead window, a dip) summed over its months
+        for each row of ``matrix``; the other terms (scaled by use, over long windows,
+        dense) through their monthly flows."""
+        out = np.zeros((matrix.shape[0], self.n_trials))
+        if self._plain:
+            profiles, coefficients = self._stacked(self._plain)
+            out += (matrix @ profiles) @ coefficients
+        rest = FlowAccumulator(self.n_months, self.n_trials, self.use)
+        rest._scaled, rest._dense = self._scaled, self._dense
+        for key, (mask, plain, scaled_terms) in self._masked.items():
+            if scaled_terms or mask.dense:
+                rest._masked[key] = (mask, plain, scaled_terms)
+                continue
+            profiles, coefficients = self._stacked(plain)
+            for row, weights in zip(out, matrix, strict=True):
+                row += mask.present_value(profiles * weights[:, None], coefficients)
+        if not rest.empty or rest._dense is not None:
+            out += matrix @ rest.total()
+        return out
 
     def present_value(self, discount: np.ndarray) -> np.ndarray:
         """``discount @ total()``, the present value of every term per trial ``(n_trials,)``,

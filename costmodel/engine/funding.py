@@ -20,6 +20,7 @@ __all__ = [
     "FundingPlan",
     "LoanSchedule",
     "fiscal_year_starts",
+    "fiscal_years",
     "funding_metrics",
     "grant_awards",
     "lease_payments",
@@ -144,6 +145,19 @@ def fiscal_year_starts(n_months: int, first_month: int) -> np.ndarray:
     return starts if first_month == 0 else np.concatenate([[0], starts])
 
 
+def fiscal_years(n_months: int, first_month: int) -> np.ndarray:
+    """``(n_fiscal_years, n_months)``: 1 where a month belongs to a fiscal year (those of
+    :func:`fiscal_year_starts`), so ``years @ flow`` sums a month-major flow by fiscal year.
+
+    >>> fiscal_years(5, 2).tolist()
+    [[1.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0, 1.0]]
+    """
+    starts = fiscal_year_starts(n_months, first_month)
+    ends = np.append(starts[1:], n_months)
+    month = np.arange(n_months)
+    return ((month >= starts[:, None]) & (month < ends[:, None])).astype(float)
+
+
 @dataclass(frozen=True)
 class FundingPlan:
     """The parts of a scenario's funding that are the same in every trial.
@@ -174,11 +188,8 @@ class FundingPlan:
         loans = sum((s.net for s in schedules), np.zeros(n_months))
         interest = float(sum(s.interest.sum() + s.fee.sum() for s in schedules))
         first = funding.budget.fiscal_year_start_month if funding.budget else 0
-        starts = fiscal_year_starts(n_months, first)
-        ends = np.append(starts[1:], n_months)
-        month = np.arange(n_months)
-        years = ((month >= starts[:, None]) & (month < ends[:, None])).astype(float)
-        return cls(funding, n_months, loans, interest, starts, years)
+        return cls(funding, n_months, loans, interest, fiscal_year_starts(n_months, first),
+                   fiscal_years(n_months, first))
 
     @property
     def n_fiscal_years(self) -> int:
@@ -233,8 +244,9 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
         The project's flows.
     leased : list of ndarray, shape (n_months, n)
         Per lease, the outlays of the cost items it finances (within ``costs``).
-    unbudgeted : ndarray or None
-        Costs outside the budget (the productivity dip, risk-event costs), within ``costs``.
+    unbudgeted : ndarray, shape (n_fiscal_years, n), or None
+        Costs outside the budget (the productivity dip, risk-event costs), within ``costs``,
+        summed by fiscal year.
     abandoned : ndarray of int, shape (n,)
         Month the project is abandoned (``n_months``: never).
     grant_awarded : list
@@ -281,8 +293,9 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
         settlements, plan.loans, _grants(plan, grant_awarded, abandoned, n)
         if funding.grants else empty, (1.0 + rate) ** -np.arange(n_months),
         float(funding.cash_on_hand), plan.fiscal_year_of_month, costs,
-        empty if unbudgeted is None or budget is None else unbudgeted,
         benefits if budget is not None and budget.savings_count else empty, per_trial, by_year)
+    if budget is not None and unbudgeted is not None:
+        by_year -= unbudgeted
     present, lowest, negative = per_trial
     metrics = {
         "business_npv": project["npv"] + present,
