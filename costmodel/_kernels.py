@@ -515,7 +515,7 @@ def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
 
 
 @njit(cache=True, nogil=True)
-def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial):
+def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapshot, costs_to):
     """One pass over month-major ``costs`` and ``benefits`` ``(n_months, n)``: the net
     cash ``net`` ``(n_months, n)`` (for the IRR), its running sum
     ``cumulative`` ``(n_months, n)``, and per trial into ``per_trial`` ``(6, n)``: the
@@ -523,7 +523,9 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial):
     lowest cumulative cash, the total cost, and the payback and discounted payback
     months (as :func:`costmodel.finance.payback` defines them: the first month
     a running sum turns non-negative after being negative, interpolated; 0 when it is
-    never negative, inf when it never turns)."""
+    never negative, inf when it never turns). After each month ``m`` with
+    ``snapshot[m] >= 0``, the running total cost is copied to row ``snapshot[m]`` of
+    ``costs_to`` (the total cost up to the end of each fiscal year, say)."""
     n_months, n = costs.shape
     pv_costs, pv_benefits, lowest, total = per_trial[0], per_trial[1], per_trial[2], per_trial[3]
     payback, discounted_payback = per_trial[4], per_trial[5]
@@ -544,6 +546,8 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial):
         now[t], lowest[t], discounted[t] = net, net, net * d
         bits = (1 if net < 0.0 else 0) | (2 if discounted[t] < 0.0 else 0)
         state[t] = bits | (bits << 2)
+    if snapshot[0] >= 0:
+        costs_to[snapshot[0]] = total
     for m in range(1, n_months):
         d = discount[m]
         cost_row, benefit_row, now = costs[m], benefits[m], cumulative[m]
@@ -575,6 +579,8 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial):
             now[t] = after
             discounted[t] = discounted_after
             state[t] = (bits & 0xFC) | now_bits | (now_bits << 2)
+        if snapshot[m] >= 0:
+            costs_to[snapshot[m]] = total
     for t in range(n):
         bits = state[t]
         if not bits & 16:
@@ -585,20 +591,18 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial):
 
 @njit(cache=True, nogil=True)
 def business_pass(project_cumulative, deferred, settlement, loans, grants, discount,
-                  cash_on_hand, fiscal_year, costs, benefits, per_trial, by_year):
+                  cash_on_hand, fiscal_year, per_trial, by_year):
     """One pass over the months of the business view (:func:`costmodel.engine.funding.
     funding_metrics`). The financing flow of month ``m``, trial ``t``: what the leases
     defer ``deferred`` (outlays less payments; empty: none) less the ``settlement`` in the
     last month, plus the loans' net flow ``loans[m]`` and the ``grants`` (empty: none).
     Into ``per_trial`` ``(3, n)``: the financing's present value, the lowest cash
     (cumulative financing plus ``project_cumulative``) and the months it is below
-    ``-cash_on_hand``. Into ``by_year`` ``(n_fiscal_years, n)`` (when it has rows): the
-    budget's spend by ``fiscal_year[m]``, the ``costs`` less what the leases defer, less
-    the ``benefits`` (empty when not counted)."""
+    ``-cash_on_hand``. When ``by_year`` ``(n_fiscal_years, n)`` has rows, what the leases
+    defer is taken off it by ``fiscal_year[m]`` (the budget counts the payments)."""
     n_months, n = project_cumulative.shape
     has_deferred, has_grants = deferred.shape[0] > 0, grants.shape[0] > 0
-    budget = by_year.shape[0] > 0
-    has_benefits = benefits.shape[0] > 0
+    budget = by_year.shape[0] > 0 and has_deferred
     present, lowest, negative = per_trial[0], per_trial[1], per_trial[2]
     running = np.zeros(n)
     for m in range(n_months):
@@ -624,12 +628,7 @@ def business_pass(project_cumulative, deferred, settlement, loans, grants, disco
             if cash < -cash_on_hand:
                 negative[t] += 1.0
             if budget:
-                spend = costs[m, t]
-                if has_deferred:
-                    spend -= deferred[m, t]
-                if has_benefits:
-                    spend -= benefits[m, t]
-                by_year[y, t] += spend
+                by_year[y, t] -= deferred[m, t]
 
 
 @njit(cache=True, nogil=True)

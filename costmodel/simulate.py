@@ -132,6 +132,7 @@ class _StrategyRun:
         self.gated = scenario.strategies[index].gate is not None
         self.plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
         self.defers = defers(scenario, index)
+        self.budget = scenario.funding.budget is not None
         self.rounds: list[_RoundOutputs] = []
         self.store: BandStore | None = BandStore(BAND_LEVELS, windows=windows)
         self.bands: np.ndarray | None = None
@@ -182,7 +183,8 @@ class _StrategyRun:
                                         deferral.windows)
         else:
             flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
-        block = block_metrics(rate, flows.costs, flows.benefits)
+        block = block_metrics(rate, flows.costs, flows.benefits,
+                              self.plan.fiscal_year_of_month if self.budget else None)
         for name, values in outputs.metrics.items():
             values[at] = block[name]
         business, over = funding_metrics(

@@ -23,6 +23,7 @@ from hypothesis.extra.numpy import arrays
 
 from costmodel import finance
 from costmodel.engine import DISRUPTION_CATEGORY, strategy_cash_flows
+from costmodel.engine.funding import fiscal_year_starts
 from costmodel.engine.metrics import block_metrics, present_values, row_percentiles
 from costmodel.engine.reference import reference_run, reference_trial_flows
 from costmodel.engine.rollout import (
@@ -579,6 +580,16 @@ def test_block_metrics_one_pass_equals_the_row_functions(n_months, n_trials, see
     pv_costs, pv_benefits = present_values(rate, costs, benefits)
     np.testing.assert_allclose(block["pv_costs"], pv_costs, rtol=1e-13, atol=1e-9)
     np.testing.assert_allclose(block["pv_benefits"], pv_benefits, rtol=1e-13, atol=1e-9)
+    assert "by_period" not in block
+    # the same pass sums the flows by period (fiscal years): np.add.reduceat over the rows
+    first = int(rng.integers(0, 12))
+    starts = fiscal_year_starts(n_months, first)
+    period = np.searchsorted(starts, np.arange(n_months), side="right") - 1
+    again = block_metrics(rate, costs, benefits, period)
+    for name in ("npv", "payback_months", "cumulative"):
+        np.testing.assert_array_equal(again[name], block[name])
+    np.testing.assert_array_equal(again["by_period"][0], np.add.reduceat(costs, starts))
+    np.testing.assert_array_equal(again["by_period"][1], np.add.reduceat(benefits, starts))
 
 
 def test_block_payback_interpolates_within_the_month_it_turns():

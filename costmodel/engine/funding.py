@@ -239,7 +239,8 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
     project : dict
         The block's project metrics (:func:`~costmodel.engine.metrics.block_metrics`):
         ``"npv"`` and ``"peak_funding_need"`` ``(n,)``, ``"cumulative"`` net cash
-        ``(n_months, n)``.
+        ``(n_months, n)`` and, when given the fiscal years as periods, ``"by_period"``
+        (else the costs and benefits are summed by fiscal year here).
     costs, benefits : ndarray, shape (n_months, n)
         The project's flows.
     leased : list of ndarray, shape (n_months, n)
@@ -287,15 +288,21 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
     budget = funding.budget
     empty = np.empty((0, n))
     per_trial = np.empty((3, n))
-    by_year = np.zeros((plan.n_fiscal_years if budget is not None else 0, n))
+    by_year = np.empty((0, n))
+    if budget is not None:  # the costs (the leases' items as paid, below), less the savings
+        if "by_period" in project:
+            by_year = project["by_period"][0].copy()
+            if budget.savings_count:
+                by_year -= project["by_period"][1]
+        else:
+            by_year = plan.years @ (costs - benefits if budget.savings_count else costs)
+        if unbudgeted is not None:
+            by_year -= unbudgeted
     business_pass(
         np.ascontiguousarray(project["cumulative"]), empty if deferred is None else deferred,
         settlements, plan.loans, _grants(plan, grant_awarded, abandoned, n)
         if funding.grants else empty, (1.0 + rate) ** -np.arange(n_months),
-        float(funding.cash_on_hand), plan.fiscal_year_of_month, costs,
-        benefits if budget is not None and budget.savings_count else empty, per_trial, by_year)
-    if budget is not None and unbudgeted is not None:
-        by_year -= unbudgeted
+        float(funding.cash_on_hand), plan.fiscal_year_of_month, per_trial, by_year)
     present, lowest, negative = per_trial
     metrics = {
         "business_npv": project["npv"] + present,

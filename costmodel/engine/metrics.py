@@ -45,15 +45,20 @@ def present_values(rate: float, costs: np.ndarray,
     return (np.einsum("t,tn->n", discount, costs), np.einsum("t,tn->n", discount, benefits))
 
 
-def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[str, np.ndarray]:
+def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
+                  period: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Every per-trial metric of a block; ``costs``/``benefits`` are ``(n_months, n)``.
 
     ``rate`` is the monthly discount rate. Returns a dict of ``(n,)`` arrays keyed by
     :data:`costmodel.results.METRIC_NAMES`, plus ``"cumulative"``: the cumulative net cash
-    ``(n_months, n)``. The present values, running sums, paybacks and the lowest cash come
-    from one compiled pass over the months (:func:`costmodel._kernels.cash_pass`; tested
-    against :mod:`costmodel.finance` and month-by-month array versions), which also writes
-    the net cash for the IRR (read as a transposed view, never copied).
+    ``(n_months, n)``; with ``period`` (each month's period, a fiscal year say: ``0, 0,
+    …, 1, 1, …`` ``(n_months,)``), ``"by_period"`` too: the costs (row 0) and benefits
+    (row 1) summed by period ``(2, n_periods, n)``, from the running sums at each
+    period's end (the same sums up to their rounding). The present values, running sums,
+    paybacks and the lowest cash come from one compiled pass over the months
+    (:func:`costmodel._kernels.cash_pass`; tested against :mod:`costmodel.finance` and
+    month-by-month array versions), which also writes the net cash for the IRR (read as a
+    transposed view, never copied).
     """
     from costmodel._kernels import cash_pass  # numba: loaded on first use
 
@@ -62,8 +67,16 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
     cumulative = np.empty((n_months, n))
     net = np.empty((n_months, n))
     per_trial = np.empty((6, n))
+    # the months that end a period: the running total cost is kept there
+    snapshot = np.full(n_months, -1, dtype=np.int64)
+    ends = np.empty(0, dtype=np.int64)
+    if period is not None and n_months:
+        ends = np.flatnonzero(np.append(np.diff(period) != 0, True))
+        snapshot[ends] = np.arange(ends.size)
+    costs_to = np.empty((ends.size, n))
     cash_pass(np.ascontiguousarray(costs, dtype=float),
-              np.ascontiguousarray(benefits, dtype=float), discount, cumulative, net, per_trial)
+              np.ascontiguousarray(benefits, dtype=float), discount, cumulative, net, per_trial,
+              snapshot, costs_to)
     pv_costs, pv_benefits, lowest, total_cost, payback, discounted_payback = per_trial
     npv = pv_benefits - pv_costs
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -81,7 +94,17 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray) -> dict[
         "pv_costs": pv_costs,
         "pv_benefits": pv_benefits,
         "cumulative": cumulative,
-    }
+    } | ({"by_period": _by_period(costs_to, cumulative[ends])} if ends.size else {})
+
+
+def _by_period(costs_to: np.ndarray, net_to: np.ndarray) -> np.ndarray:
+    """Costs and benefits summed by period ``(2, n_periods, n)`` from the running total
+    cost ``costs_to`` and cumulative net cash ``net_to`` at the end of each period
+    ``(n_periods, n)``: their differences from one period's end to the next (benefits =
+    net + costs)."""
+    costs = np.diff(costs_to, axis=0, prepend=0.0)
+    benefits = np.diff(net_to + costs_to, axis=0, prepend=0.0)
+    return np.stack([costs, benefits])
 
 
 def order_ranks(levels, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
