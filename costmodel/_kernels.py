@@ -515,7 +515,8 @@ def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
 
 
 @njit(cache=True, nogil=True)
-def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapshot, costs_to):
+def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapshot, costs_to,
+              offset, threshold):
     """One pass over month-major ``costs`` and ``benefits`` ``(n_months, n)``: the net
     cash ``net`` ``(n_months, n)`` (for the IRR), its running sum
     ``cumulative`` ``(n_months, n)``, and per trial into ``per_trial`` ``(6, n)``: the
@@ -525,10 +526,16 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapsho
     a running sum turns non-negative after being negative, interpolated; 0 when it is
     never negative, inf when it never turns). After each month ``m`` with
     ``snapshot[m] >= 0``, the running total cost is copied to row ``snapshot[m]`` of
-    ``costs_to`` (the total cost up to the end of each fiscal year, say)."""
+    ``costs_to`` (the total cost up to the end of each fiscal year, say). When ``offset``
+    ``(n_months,)`` is not empty (a business's financing, the same in every trial, as a
+    running sum), ``per_trial`` has two more rows: the lowest of ``cumulative + offset``
+    and the months it is below ``threshold``."""
     n_months, n = costs.shape
     pv_costs, pv_benefits, lowest, total = per_trial[0], per_trial[1], per_trial[2], per_trial[3]
     payback, discounted_payback = per_trial[4], per_trial[5]
+    business = offset.size > 0
+    business_lowest = per_trial[6] if business else per_trial[0, 0:0]
+    below = per_trial[7] if business else per_trial[0, 0:0]
     discounted = np.empty(n)
     # per trial, bits: 1 negative last month, 2 its discounted twin negative, 4 and 8 ever
     # so, 16 and 32 payback and discounted payback found
@@ -546,6 +553,10 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapsho
         now[t], lowest[t], discounted[t] = net, net, net * d
         bits = (1 if net < 0.0 else 0) | (2 if discounted[t] < 0.0 else 0)
         state[t] = bits | (bits << 2)
+        if business:
+            cash = net + offset[0]
+            business_lowest[t] = cash
+            below[t] = 1.0 if cash < threshold else 0.0
     if snapshot[0] >= 0:
         costs_to[snapshot[0]] = total
     for m in range(1, n_months):
@@ -563,6 +574,12 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapsho
             after = before + net
             if after < lowest[t] or np.isnan(after):  # min, nan propagating
                 lowest[t] = after
+            if business:
+                cash = after + offset[m]
+                if cash < business_lowest[t] or np.isnan(cash):
+                    business_lowest[t] = cash
+                if cash < threshold:
+                    below[t] += 1.0
             discounted_before = discounted[t]
             discounted_after = net * d + discounted_before
             bits = state[t]

@@ -133,6 +133,11 @@ class _StrategyRun:
         self.plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
         self.defers = defers(scenario, index)
         self.budget = scenario.funding.budget is not None
+        #: the business's cash run with the project's when its financing is the same in
+        #: every trial (funding_metrics then needs no pass of its own)
+        uniform = self.plan.uniform_financing
+        self.financing = (None if scenario.funding.empty or uniform is None
+                          else (uniform, -float(scenario.funding.cash_on_hand)))
         self.rounds: list[_RoundOutputs] = []
         self.store: BandStore | None = BandStore(BAND_LEVELS, windows=windows)
         self.bands: np.ndarray | None = None
@@ -184,7 +189,8 @@ class _StrategyRun:
         else:
             flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
         block = block_metrics(rate, flows.costs, flows.benefits,
-                              self.plan.fiscal_year_of_month if self.budget else None)
+                              self.plan.fiscal_year_of_month if self.budget else None,
+                              self.financing)
         for name, values in outputs.metrics.items():
             values[at] = block[name]
         business, over = funding_metrics(

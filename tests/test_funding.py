@@ -214,6 +214,40 @@ def test_cash_on_hand_moves_the_lowest_balance_not_the_need():
         assert (sb.funding.months_negative_cash <= sa.funding.months_negative_cash).all()
 
 
+def test_a_loans_cash_run_with_the_projects_equals_its_own_pass():
+    # loans alone are the same in every trial: block_metrics runs the business's cash with
+    # the project's; the same figures, bit for bit, as funding_metrics' own pass, and the
+    # lowest balance and months below zero as numpy finds them on the flows
+    from costmodel.engine.cashflow import strategy_cash_flows
+    from costmodel.engine.funding import FundingPlan, funding_metrics, grant_awards
+    from costmodel.engine.metrics import block_metrics
+    from costmodel.engine.schedule import actual_go_lives
+    from costmodel.uncertainty import draw
+
+    scenario = scenario_with({"cash_on_hand": 15_000, "loans": [
+        {"name": "Bank", "principal": 40_000, "annual_rate": 0.07, "term_months": 24,
+         "start_month": 2, "grace_months": 3, "fee": 300}]})
+    plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
+    assert plan.uniform_financing is not None
+    draws = draw(scenario, 512, sampler="mc", rng=np.random.default_rng(4))
+    rate = scenario.rate_monthly
+    for k in range(len(scenario.strategies)):
+        flows = strategy_cash_flows(scenario, k, draws, actual_go_lives(scenario, k, draws))
+        args = (list(flows.leased), flows.unbudgeted, flows.abandoned,
+                grant_awards(scenario.funding, draws))
+        own = block_metrics(rate, flows.costs, flows.benefits)
+        fused = block_metrics(rate, flows.costs, flows.benefits, None,
+                              (plan.uniform_financing, -15_000.0))
+        a, _ = funding_metrics(plan, rate, own, flows.costs, flows.benefits, *args)
+        b, _ = funding_metrics(plan, rate, fused, flows.costs, flows.benefits, *args)
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+        cash = np.cumsum(flows.benefits - flows.costs, axis=0) + np.cumsum(plan.loans)[:, None]
+        np.testing.assert_allclose(b["min_cash"], cash.min(axis=0) + 15_000, rtol=1e-9)
+        np.testing.assert_array_equal(b["months_negative_cash"],
+                                      (cash < -15_000 * (1 + 1e-12)).sum(axis=0))
+
+
 # --- the budget -----------------------------------------------------------------------------
 
 

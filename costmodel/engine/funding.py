@@ -196,6 +196,15 @@ class FundingPlan:
         return self.fiscal_starts.size
 
     @functools.cached_property
+    def uniform_financing(self) -> np.ndarray | None:
+        """The running sum of the financing flows month by month ``(n_months,)``
+        [currency] when they are the same in every trial (the loans': no lease, no grant),
+        else ``None``."""
+        if self.funding.leases or self.funding.grants:
+            return None
+        return np.add.accumulate(self.loans)
+
+    @functools.cached_property
     def fiscal_year_of_month(self) -> np.ndarray:
         """The fiscal year of each month, ``(n_months,)`` [index]."""
         return np.ascontiguousarray(self.years.argmax(axis=0), dtype=np.int64)
@@ -240,7 +249,9 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
         The block's project metrics (:func:`~costmodel.engine.metrics.block_metrics`):
         ``"npv"`` and ``"peak_funding_need"`` ``(n,)``, ``"cumulative"`` net cash
         ``(n_months, n)`` and, when given the fiscal years as periods, ``"by_period"``
-        (else the costs and benefits are summed by fiscal year here).
+        (else the costs and benefits are summed by fiscal year here); when given the
+        plan's :attr:`~FundingPlan.uniform_financing` and ``-cash_on_hand``,
+        ``"business_lowest"`` and ``"months_below"`` (else the cash is run here).
     costs, benefits : ndarray, shape (n_months, n)
         The project's flows.
     leased : list of ndarray, shape (n_months, n)
@@ -298,11 +309,17 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
             by_year = plan.years @ (costs - benefits if budget.savings_count else costs)
         if unbudgeted is not None:
             by_year -= unbudgeted
-    business_pass(
-        np.ascontiguousarray(project["cumulative"]), empty if deferred is None else deferred,
-        settlements, plan.loans, _grants(plan, grant_awarded, abandoned, n)
-        if funding.grants else empty, (1.0 + rate) ** -np.arange(n_months),
-        float(funding.cash_on_hand), plan.fiscal_year_of_month, per_trial, by_year)
+    discount = (1.0 + rate) ** -np.arange(n_months)
+    if "business_lowest" in project and plan.uniform_financing is not None:
+        # the cash was run with the project's (block_metrics): the same sums, in one pass
+        per_trial[0] = np.add.accumulate(discount * plan.loans)[-1] if n_months else 0.0
+        per_trial[1], per_trial[2] = project["business_lowest"], project["months_below"]
+    else:
+        business_pass(
+            np.ascontiguousarray(project["cumulative"]), empty if deferred is None else deferred,
+            settlements, plan.loans, _grants(plan, grant_awarded, abandoned, n)
+            if funding.grants else empty, discount, float(funding.cash_on_hand),
+            plan.fiscal_year_of_month, per_trial, by_year)
     present, lowest, negative = per_trial
     metrics = {
         "business_npv": project["npv"] + present,

@@ -46,7 +46,8 @@ def present_values(rate: float, costs: np.ndarray,
 
 
 def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
-                  period: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  period: np.ndarray | None = None,
+                  financing: tuple[np.ndarray, float] | None = None) -> dict[str, np.ndarray]:
     """Every per-trial metric of a block; ``costs``/``benefits`` are ``(n_months, n)``.
 
     ``rate`` is the monthly discount rate. Returns a dict of ``(n,)`` arrays keyed by
@@ -54,7 +55,11 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
     ``(n_months, n)``; with ``period`` (each month's period, a fiscal year say: ``0, 0,
     …, 1, 1, …`` ``(n_months,)``), ``"by_period"`` too: the costs (row 0) and benefits
     (row 1) summed by period ``(2, n_periods, n)``, from the running sums at each
-    period's end (the same sums up to their rounding). The present values, running sums,
+    period's end (the same sums up to their rounding); with ``financing`` ``(running,
+    threshold)`` (the running sum of financing flows that are the same in every trial,
+    ``(n_months,)``, and a cash level), ``"business_lowest"`` and ``"months_below"``: the
+    lowest of the cumulative cash plus ``running`` and the months it is below
+    ``threshold``. The present values, running sums,
     paybacks and the lowest cash come from one compiled pass over the months
     (:func:`costmodel._kernels.cash_pass`; tested against :mod:`costmodel.finance` and
     month-by-month array versions), which also writes the net cash for the IRR (read as a
@@ -66,7 +71,8 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
     discount = (1.0 + rate) ** -np.arange(n_months)
     cumulative = np.empty((n_months, n))
     net = np.empty((n_months, n))
-    per_trial = np.empty((6, n))
+    per_trial = np.empty((6 if financing is None else 8, n))
+    offset, threshold = (np.empty(0), 0.0) if financing is None else financing
     # the months that end a period: the running total cost is kept there
     snapshot = np.full(n_months, -1, dtype=np.int64)
     ends = np.empty(0, dtype=np.int64)
@@ -76,8 +82,8 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
     costs_to = np.empty((ends.size, n))
     cash_pass(np.ascontiguousarray(costs, dtype=float),
               np.ascontiguousarray(benefits, dtype=float), discount, cumulative, net, per_trial,
-              snapshot, costs_to)
-    pv_costs, pv_benefits, lowest, total_cost, payback, discounted_payback = per_trial
+              snapshot, costs_to, np.ascontiguousarray(offset, dtype=float), float(threshold))
+    pv_costs, pv_benefits, lowest, total_cost, payback, discounted_payback = per_trial[:6]
     npv = pv_benefits - pv_costs
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(pv_costs > 0, npv / pv_costs, np.nan)
@@ -94,7 +100,8 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
         "pv_costs": pv_costs,
         "pv_benefits": pv_benefits,
         "cumulative": cumulative,
-    } | ({"by_period": _by_period(costs_to, cumulative[ends])} if ends.size else {})
+    } | ({"by_period": _by_period(costs_to, cumulative[ends])} if ends.size else {}) | (
+        {"business_lowest": per_trial[6], "months_below": per_trial[7]} if financing else {})
 
 
 def _by_period(costs_to: np.ndarray, net_to: np.ndarray) -> np.ndarray:
