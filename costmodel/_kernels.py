@@ -421,7 +421,8 @@ def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
     one pass over ``out``, month by month (its rows written in order). Each month's
     product is formed for every trial, term by term (the same additions in the same
     order), and added where the window is open: loops without branches, in vector
-    lanes."""
+    lanes. One or two terms (most windows) in a single pass over the row, with no
+    product array (the same sums: only a zero's sign may differ)."""
     n_months, n = out.shape
     n_terms = profiles.shape[1]
     if n == 0:
@@ -430,6 +431,16 @@ def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
     value = np.empty(n)
     for m in range(max(first, 0), min(last, n_months)):
         row, profile = out[m], profiles[m]
+        if every == 1 and n_terms == 1:
+            f0, c0 = profile[0], coefficients[0]
+            for t in range(n):
+                row[t] += (f0 * c0[t]) * weight[t] if lo[t] <= m < hi[t] else 0.0
+            continue
+        if every == 1 and n_terms == 2:
+            f0, f1, c0, c1 = profile[0], profile[1], coefficients[0], coefficients[1]
+            for t in range(n):
+                row[t] += (f0 * c0[t] + f1 * c1[t]) * weight[t] if lo[t] <= m < hi[t] else 0.0
+            continue
         value[:] = 0.0
         for k in range(n_terms):
             factor, coefficient = profile[k], coefficients[k]
