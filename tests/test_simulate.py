@@ -665,8 +665,8 @@ def test_blocks_reuse_freed_memory_instead_of_faulting_in_fresh_pages():
     # has. Without costmodel._memory a 100k-trial run over 60 months faults in tens of
     # thousands of pages (each (months, trials) array of a block is ~1,000 pages), without
     # its top pad about 4,000 (the heap grown and trimmed back); with it, a few dozen,
-    # now and then a few hundred (a worker thread's arena growing once), hence the median
-    # of three runs.
+    # now and then 500-1,500 (a worker thread's arena growing once; seen on the untouched
+    # tree too), hence the median of five runs and a bound well under 4,000.
     code = (
         "import resource, costmodel\n"
         "from costmodel._memory import retain_freed_memory\n"
@@ -674,14 +674,14 @@ def test_blocks_reuse_freed_memory_instead_of_faulting_in_fresh_pages():
         "s = costmodel.parse_scenario({**s.to_data(), 'horizon_months': 60})\n"
         "costmodel.simulate(s, trials=100_000, seed=1, sampler='mc')\n"
         "faults = []\n"
-        "for seed in (2, 3, 4):\n"
+        "for seed in (2, 3, 4, 5, 6):\n"
         "    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
         "    costmodel.simulate(s, trials=100_000, seed=seed, sampler='mc')\n"
         "    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n"
-        "print(retain_freed_memory(), sorted(faults)[1])\n"
+        "print(retain_freed_memory(), sorted(faults)[2])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
                          capture_output=True, text=True, check=True).stdout.split()
     if out[0] != "True":
         pytest.skip("not glibc: mallopt unavailable")
-    assert int(out[1]) < 1_000
+    assert int(out[1]) < 2_000
