@@ -85,36 +85,52 @@ def test_a_risk_event_within_the_horizon_is_not_quiet():
     assert RiskBlock.of(plain, draw(plain, 8, sampler="mc", rng=np.random.default_rng(0))).quiet
 
 
+#: Every kind of term the accumulator keeps.
+TERM_KINDS = st.lists(st.sampled_from(("plain", "scaled", "masked", "masked scaled", "dense",
+                                       "dense scaled")), min_size=1, max_size=8)
+
+
+def random_accumulator(rng, use, masks, kinds, sample, label=lambda i: f"term {i}",
+                       tag=lambda i: None) -> FlowAccumulator:
+    """An accumulator with a term of each of ``kinds``, profiles and coefficients from
+    ``sample(size)``; masked terms take ``masks`` in turn."""
+    n_months, n_trials = use.shape
+    acc = FlowAccumulator(n_months, n_trials, use)
+    for i, kind in enumerate(kinds):
+        profile = sample((n_months, n_trials) if kind.startswith("dense") else n_months)
+        acc.add(label(i), profile, sample(n_trials), scaled_by_use=kind.endswith("scaled"),
+                tag=tag(i), mask=masks[i % len(masks)] if kind.startswith("masked") else None)
+    return acc
+
+
+def periods_of(n_months: int, length: int) -> np.ndarray:
+    """``(k, n_months)``: 1 where a month falls in period ``k`` of ``length`` months."""
+    return (np.arange(n_months) // length
+            == np.arange((n_months + length - 1) // length)[:, None]) * 1.0
+
+
 @settings(max_examples=80)
 @given(seed=st.integers(0, 2**32), n_months=st.integers(1, 40), n_trials=st.integers(1, 9),
-       kinds=st.lists(st.sampled_from(("plain", "scaled", "masked", "masked scaled",
-                                       "dense", "dense scaled")), min_size=1, max_size=8))
+       kinds=TERM_KINDS)
 def test_accumulator_present_value_is_the_discounted_total(seed, n_months, n_trials, kinds):
     # every kind of term the accumulator keeps, two of them sharing one mask
     rng = np.random.default_rng(seed)
     use = rng.uniform(0.0, 1.0, (n_months, n_trials))
     masks = [TrialWindow.step(n_months, rng.integers(0, n_months + 1, n_trials)),
              TrialWindow.lead(n_months, rng.integers(0, n_months + 1, n_trials), 3)]
-    acc = FlowAccumulator(n_months, n_trials, use)
-    for i, kind in enumerate(kinds):
-        profile = rng.normal(size=(n_months, n_trials) if kind.startswith("dense")
-                             else n_months)
-        acc.add(f"term {i}", profile, rng.normal(size=n_trials),
-                scaled_by_use=kind.endswith("scaled"),
-                mask=masks[i % 2] if kind.startswith("masked") else None)
+    acc = random_accumulator(rng, use, masks, kinds, lambda size: rng.normal(size=size))
     discount = 1.01 ** -np.arange(n_months)
     np.testing.assert_allclose(acc.present_value(discount), discount @ acc.total(),
                                rtol=1e-12, atol=1e-12 * n_months * 10)
     # sums over periods (fiscal years), the plain terms' without forming the total
-    periods = (np.arange(n_months) // 7 == np.arange((n_months + 6) // 7)[:, None]) * 1.0
+    periods = periods_of(n_months, 7)
     np.testing.assert_allclose(acc.project(periods), periods @ acc.total(),
                                rtol=1e-12, atol=1e-12 * n_months * 10)
 
 
 @settings(max_examples=80)
 @given(seed=st.integers(0, 2**32), n_months=st.integers(1, 40), n_trials=st.integers(1, 9),
-       kinds=st.lists(st.sampled_from(("plain", "scaled", "masked", "masked scaled",
-                                       "dense", "dense scaled")), min_size=1, max_size=8))
+       kinds=TERM_KINDS)
 def test_flows_stopped_per_trial_equal_the_flows_times_the_stop_mask(seed, n_months, n_trials,
                                                                     kinds):
     # _kept without a factor touches only the trials that stop: the same flows bit for bit
@@ -128,19 +144,14 @@ def test_flows_stopped_per_trial_equal_the_flows_times_the_stop_mask(seed, n_mon
     masks = [TrialWindow.step(n_months, rng.integers(0, n_months + 1, n_trials)),
              TrialWindow.yearly(n_months, rng.integers(0, n_months + 1, n_trials)),
              TrialWindow.lead(n_months, rng.integers(0, n_months + 1, n_trials), 2)]
-    acc = FlowAccumulator(n_months, n_trials, use)
-    for i, kind in enumerate(kinds):
-        profile = rng.uniform(size=(n_months, n_trials) if kind.startswith("dense")
-                              else n_months)
-        acc.add(f"term {i % 3}", profile, rng.uniform(size=n_trials),
-                scaled_by_use=kind.endswith("scaled"),
-                tag="lease" if i == 0 else UNBUDGETED if i % 2 else None,
-                mask=masks[i % 3] if kind.startswith("masked") else None)
+    acc = random_accumulator(rng, use, masks, kinds, lambda size: rng.uniform(size=size),
+                             label=lambda i: f"term {i % 3}",
+                             tag=lambda i: "lease" if i == 0 else UNBUDGETED if i % 2 else None)
     stop = np.where(rng.uniform(size=n_trials) < 0.5, n_months,
                     rng.integers(0, n_months + 1, n_trials))
     before = (np.arange(n_months)[:, None] < stop).astype(float)
     sums, tagged = {}, {}
-    periods = (np.arange(n_months) // 5 == np.arange((n_months + 4) // 5)[:, None]) * 1.0
+    periods = periods_of(n_months, 5)
     got = _kept(((acc, acc.total()), (FlowAccumulator(n_months, n_trials, use), None)),
                 (stop, stop), None, n_months, sums, tagged, periods)
     np.testing.assert_array_equal(got, acc.total() * before)

@@ -175,7 +175,7 @@ class FlowAccumulator:
             profiles, coefficients = self._stacked(self._plain)
             out += (matrix @ profiles) @ coefficients
         rest = FlowAccumulator(self.n_months, self.n_trials, self.use)
-        rest._scaled, rest._dense = self._scaled, self._dense
+        rest._scaled, rest._dense, rest._dense_terms = self._scaled, self._dense, self._dense_terms
         for key, (mask, plain, scaled_terms) in self._masked.items():
             if scaled_terms or mask.dense:
                 rest._masked[key] = (mask, plain, scaled_terms)
@@ -183,7 +183,7 @@ class FlowAccumulator:
             profiles, coefficients = self._stacked(plain)
             for row, weights in zip(out, matrix, strict=True):
                 row += mask.present_value(profiles * weights[:, None], coefficients)
-        if not rest.empty or rest._dense is not None:
+        if not rest.empty:
             out += matrix @ rest.total()
         return out
 

@@ -59,11 +59,10 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
     threshold)`` (the running sum of financing flows that are the same in every trial,
     ``(n_months,)``, and a cash level), ``"business_lowest"`` and ``"months_below"``: the
     lowest of the cumulative cash plus ``running`` and the months it is below
-    ``threshold``. The present values, running sums,
-    paybacks and the lowest cash come from one compiled pass over the months
-    (:func:`costmodel._kernels.cash_pass`; tested against :mod:`costmodel.finance` and
-    month-by-month array versions), which also writes the net cash for the IRR (read as a
-    transposed view, never copied).
+    ``threshold``. The present values, running sums, paybacks and the lowest cash come
+    from one compiled pass over the months (:func:`costmodel._kernels.cash_pass`; tested
+    against :mod:`costmodel.finance` and month-by-month array versions), which also writes
+    the net cash for the IRR (read as a transposed view, never copied).
     """
     from costmodel._kernels import cash_pass  # numba: loaded on first use
 
