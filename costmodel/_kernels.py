@@ -133,12 +133,17 @@ def year_floor(i, y, first, last, shift, step, yearly, lead, use, ucum, column, 
     term could lower the spend. Each term's least value over the range is at one end of
     it: the months of a running cost and the adoption summed within the year fall as the
     anchor moves later (the curve rises from 0), and a lead window's share of a year
-    rises, holds and falls; a yearly cost may land outside the year (0)."""
+    rises, holds and falls; a yearly cost may land outside the year (0). The one-time
+    costs are bounded two ways and the larger bound kept: part by part of the year (each
+    calendar year's amount times its share's least value), and over the whole fiscal
+    year (the least amount times the least share of the whole year), which holds a
+    build that lands in the year wherever its window ends, though not in the same
+    calendar year."""
     for row in range(1, lead.shape[0]):
         for year in range(lead.shape[1]):
             if lead[row, year, i] < 0.0:
                 return -np.inf, 0.0
-    floor, size = 0.0, 0.0
+    floor, size, parts, least = 0.0, 0.0, 0.0, np.inf
     for s in range(bounds[y], bounds[y + 1]):
         b, e, year = segments[s, 0], segments[s, 1], segments[s, 3]
         for k in range(2):
@@ -161,12 +166,18 @@ def year_floor(i, y, first, last, shift, step, yearly, lead, use, ucum, column, 
             size += abs(amount) * ucum[n_months, column]
         amount = lead[0, year, i]
         if amount > 0.0:
-            floor += amount * min(_lead_share(first + shift, b, e, lead_time),
+            parts += amount * min(_lead_share(first + shift, b, e, lead_time),
                                   _lead_share(last + shift, b, e, lead_time))
         elif amount < 0.0:
-            floor += amount
+            parts += amount
+        least = min(least, amount)
         size += abs(amount)
-    return floor, size
+    whole = 0.0
+    if least > 0.0 and bounds[y + 1] > bounds[y]:
+        b, e = segments[bounds[y], 0], segments[bounds[y + 1] - 1, 1]
+        whole = least * min(_lead_share(first + shift, b, e, lead_time),
+                            _lead_share(last + shift, b, e, lead_time))
+    return floor + max(parts, whole), size
 
 
 @njit(cache=True, nogil=True)

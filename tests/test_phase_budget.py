@@ -157,3 +157,41 @@ def test_a_years_floor_is_at_most_its_spend_at_every_go_live_of_the_range(scenar
                         ucum, i, calendar.segments, bounds, calendar.fiscal, n_months, lead,
                         calendar.annuity, calendar.term) for g in range(first, last + 1)]
                     assert floor - 1e-12 * size <= min(spend), (p, i, y, first, last)
+
+
+def test_a_build_that_lands_in_the_year_wherever_its_window_ends_is_in_the_floor():
+    # the invoice example's pilot build (one-time items, two-month lead windows) against
+    # its second fiscal year, months 6-17, which spans calendar years 0 and 1: for every
+    # window ending in months 8-17 the whole build falls in that year, so with only the
+    # build left in the terms the floor over those go-lives is at least its smaller
+    # calendar-year amount (a bound taken part by part of the year gives 0: each part
+    # misses the build at one end of the range). Without this the search priced a build
+    # too large for any year month after month to the end of the horizon.
+    from dataclasses import replace
+
+    from costmodel import _kernels, load_scenario
+
+    scenario = load_scenario("scenarios/invoice_automation.toml")
+    k, n = 1, 4
+    draws, _, calendars = drawn_calendars(scenario, n, 7)
+    calendar = calendars[k][2]
+    terms = PhaseTerms.of(scenario, k, draws, 0, savings=True)
+    build = replace(terms, step=np.zeros_like(terms.step),
+                    yearly=np.zeros_like(terms.yearly), use=np.zeros_like(terms.use))
+    bounds = _kernels.year_bounds(calendar.segments, calendar.fiscal.shape[0])
+    year = 1
+    assert tuple(calendar.fiscal[year]) == (6, 18)
+    ucum = np.zeros((scenario.horizon_months + 1, _kernels.TILE))
+    for i in range(n):
+        lead_time = scenario.strategies[k].lead_time_months
+        floor, _ = _kernels.year_floor(
+            i, year, 8, 17, 0, build.step, build.yearly, build.lead, build.use, ucum, i,
+            calendar.segments, bounds, scenario.horizon_months, lead_time)
+        amounts = build.lead[0, :2, i]
+        assert amounts.min() > 0.0
+        assert floor >= amounts.min() * (1 - 1e-12)
+        spend = [_kernels.year_spend(
+            i, year, g, g, build.step, build.yearly, build.lead, build.use, ucum, i,
+            calendar.segments, bounds, calendar.fiscal, scenario.horizon_months, lead_time,
+            calendar.annuity, calendar.term) for g in range(8, 18)]
+        assert floor <= min(spend) * (1 + 1e-12)
