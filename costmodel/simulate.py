@@ -228,9 +228,14 @@ class _StrategyRun:
         """The project NPV had the budget deferred nothing: the trials it moved priced
         again with their go-lives after slip alone (:func:`strategy_present_values`)."""
         out = npv.copy()
-        if not deferral.deferred.any():
-            return out
         moved = np.flatnonzero(deferral.deferred)
+        if moved.size == 0:
+            return out
+        if 2 * moved.size > draws.n_trials:  # most of them: price all, no copies taken
+            pv_costs, pv_benefits = strategy_present_values(self.scenario, self.index, draws,
+                                                            go_lives)
+            out[moved] = (pv_benefits - pv_costs)[moved]
+            return out
         pv_costs, pv_benefits = strategy_present_values(self.scenario, self.index,
                                                         draws.take(moved), go_lives[:, moved])
         out[moved] = pv_benefits - pv_costs
@@ -437,13 +442,17 @@ class _Rounds:
         return draws
 
     def _execute(self, runs: list[_StrategyRun], draws: Draws) -> None:
+        """Run the block tasks of ``runs`` on ``draws``, those of the strategies whose
+        budget defers first (their blocks take longest, so the threads end on short
+        ones, not one waiting while the other finishes a long one); merged in block
+        order whatever the order they ran in."""
         tasks = [run.blocks(draws, self.chunk) for run in runs]
-        flat = [task for block_tasks in tasks for task in block_tasks]
-        sums = list(self.pool.map(lambda task: task(), flat))
-        at = 0
-        for run, block_tasks in zip(runs, tasks, strict=True):
-            run.merge(sums[at:at + len(block_tasks)])
-            at += len(block_tasks)
+        order = sorted(range(len(runs)), key=lambda k: not runs[k].defers)
+        done = iter(self.pool.map(lambda task: task(),
+                                  [task for k in order for task in tasks[k]]))
+        sums = {k: [next(done) for _ in tasks[k]] for k in order}
+        for k, run in enumerate(runs):
+            run.merge(sums[k])
 
 
 def _run(scenario: Scenario, trials: int | None, seed: int | None, sampler: Sampler | None,
