@@ -530,16 +530,19 @@ def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_kee
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
-    """``out[t] += weight[t] · Σ_{m in window} Σ_k discounted[m, k] · coefficients[k, t]``:
-    per trial, only the months of its window."""
-    n_months, n_terms = discounted.shape
-    for t in range(out.size):
+    """``out[r, t] += weight[t] · Σ_{m in window} Σ_k discounted[r, m, k] · coefficients[k,
+    t]`` for each row ``r`` of ``out`` ``(n_rows, n)`` and ``discounted`` ``(n_rows,
+    n_months, n_terms)`` (the profiles times each month's discount factor, or times a
+    fiscal year's months, say): per trial, only the months of its window."""
+    n_rows, n_months, n_terms = discounted.shape
+    for t in range(out.shape[1]):
         first, end, step = _window_months(lo[t], hi[t], every, n_months)
-        total = 0.0
-        for m in range(first, end, step):
-            for k in range(n_terms):
-                total += discounted[m, k] * coefficients[k, t]
-        out[t] += total * weight[t]
+        for r in range(n_rows):
+            total = 0.0
+            for m in range(first, end, step):
+                for k in range(n_terms):
+                    total += discounted[r, m, k] * coefficients[k, t]
+            out[r, t] += total * weight[t]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -181,8 +181,7 @@ class FlowAccumulator:
                 rest._masked[key] = (mask, plain, scaled_terms)
                 continue
             profiles, coefficients = self._stacked(plain)
-            for row, weights in zip(out, matrix, strict=True):
-                row += mask.present_value(profiles * weights[:, None], coefficients)
+            out += mask.project(matrix[:, :, None] * profiles, coefficients)
         if not rest.empty:
             out += matrix @ rest.total()
         return out

@@ -118,10 +118,16 @@ class TrialWindow:
     def present_value(self, discounted: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
         """``Σ_m Σ_k discounted[m, k] · coefficients[k, t] · window[m, t]`` per trial
         ``(n_trials,)``, ``discounted`` the profiles times each month's discount factor."""
+        return self.project(discounted[None], coefficients)[0]
+
+    def project(self, weighted: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+        """:meth:`present_value` for each row of ``weighted`` ``(n_rows, n_months, k)``
+        (the profiles times a row of weights per month: a fiscal year's months, say) in
+        one pass over the windows, ``(n_rows, n_trials)``."""
         from costmodel._kernels import window_present_value
 
-        out = np.zeros(self.n_trials)
-        window_present_value(out, np.ascontiguousarray(discounted),
+        out = np.zeros((weighted.shape[0], self.n_trials))
+        window_present_value(out, np.ascontiguousarray(weighted),
                              np.ascontiguousarray(coefficients), self.lo, self.hi,
                              self.every, self.weight)
         return out
