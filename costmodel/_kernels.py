@@ -6,10 +6,11 @@ which a phase's spend fits the budget; written over arrays, each step re-priced 
 waiting trial, about ten steps a trial in the examples). Here each trial runs on its own
 in compiled code that releases the GIL, so blocks run side by side on threads. A leaf
 module, imported only when a run needs it (``import costmodel`` does not load numba);
-compiled once per machine and cached next to this file. Every kernel divides as numpy does
-(``error_model="numpy"``: IEEE results, no check for a zero divisor on each division),
-which lets the compiler run a loop's divisions in vector lanes: the adoption curve's
-loops take a third of the time. No kernel divides by zero on purpose.
+compiled once per machine and cached next to this file. The adoption curve's loops divide
+as numpy does (``error_model="numpy"``: IEEE results, no check for a zero divisor on each
+division, which they never have), so the compiler runs their divisions in vector lanes: a
+third of the time. Not every kernel gains: ``cash_pass`` took twice as long that way
+(measured), so the others keep numba's default.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def use_cumulative(scale, q, first, count, n_months, out):
             row[j] = running[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def year_bounds(segments, n_fiscal):
     """``bounds[y] … bounds[y + 1]``: the rows of ``segments`` (ordered by month) that
     belong to fiscal year ``y``."""
@@ -62,7 +63,7 @@ def year_bounds(segments, n_fiscal):
     return bounds
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def year_spend(i, y, go_live, window, step, yearly, lead, use, ucum, column, segments,
                bounds, fiscal, n_months, lead_time, annuity, lease_term):
     """The spend of trial ``i``'s phase in fiscal year ``y`` [currency], for a go-live
@@ -118,7 +119,7 @@ def year_spend(i, y, go_live, window, step, yearly, lead, use, ucum, column, seg
     return total
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _lead_share(window, b, e, lead_time):
     """The share of a one-time cost spread over the lead window ending in ``window`` that
     falls in months ``b … e``; as a function of ``window`` it rises, holds and falls, so
@@ -130,7 +131,7 @@ def _lead_share(window, b, e, lead_time):
     return 1.0 if b <= window < e else 0.0
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def year_floor(i, y, first, last, shift, step, yearly, lead, use, ucum, column, segments,
                bounds, n_months, lead_time):
     """A lower bound of :func:`year_spend` in fiscal year ``y`` over every go-live from
@@ -186,7 +187,7 @@ def year_floor(i, y, first, last, shift, step, yearly, lead, use, ucum, column, 
     return floor + max(parts, whole), size
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def evaluate(go_lives, windows, step, yearly, lead, use, scale, q, segments, fiscal,
              n_months, lead_time, annuity, lease_term, out):
     """:func:`year_spend` of every fiscal year for every trial at its given go-live and
@@ -205,7 +206,7 @@ def evaluate(go_lives, windows, step, yearly, lead, use, scale, q, segments, fis
                                        lead_time, annuity, lease_term)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yearly, lead,
               use, scale, q, segments, fiscal, n_months, lead_time, annuity, lease_term,
               go_out, window_out, spend_out):
@@ -284,7 +285,7 @@ def first_fit(start, shift, stopped, committed, cap, tolerance, never, step, yea
                     break
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _horner4(a, b, c, d, ya, yb, yc, yd):
     """``Σ_t row[t] · y^(T-1-t)`` and its derivative for four rows at once: four
     independent chains, so the processor overlaps them (each chain alone waits on its
@@ -396,7 +397,7 @@ def add_logistic(use, scale, q, go_live, first):
                 row[t] += scale[t] / (power[t] + 1.0) - offset[t]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def loss_kept(starts, lengths, losses, steps):
     """Share of benefit kept, ``1 - min(1, Σ loss)``, per month and trial, for loss
     events ``(n_events, n)`` starting in month ``starts`` and lasting ``lengths`` months,
@@ -420,7 +421,7 @@ def loss_kept(starts, lengths, losses, steps):
             row[t] = 1.0 - min(running[t], 1.0)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def _window_months(lo, hi, every, n_months):
     """The first month, end and step of a window ``lo ≤ m < hi``, every ``every``-th from
     ``lo``, within ``0 … n_months - 1``."""
@@ -430,7 +431,7 @@ def _window_months(lo, hi, every, n_months):
     return first, min(hi, n_months), every
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
     """``out[m, t] += weight[t] · Σ_k profiles[m, k] · coefficients[k, t]`` in each trial's
     window (months ``lo[t] ≤ m < hi[t]``, every ``every``-th from ``lo[t]``): a product
@@ -472,7 +473,7 @@ def window_product_add(out, profiles, coefficients, lo, hi, every, weight):
                     row[t] += value[t] * weight[t]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def window_product_add_sparse(out, profiles, coefficients, lo, hi, every, weight):
     """:func:`window_product_add` trial by trial over each window's months only: the
     faster way for short or yearly windows (the same additions, so the same bits)."""
@@ -487,7 +488,7 @@ def window_product_add_sparse(out, profiles, coefficients, lo, hi, every, weight
             out[m, t] += value * weight[t]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_keep):
     """``out[m, k] += Σ_t window[m, t] · keep[m, t] · coefficients[k, t]`` (``keep``
     only when ``has_keep``), ``out`` ``(n_months, k)``: trial by trial over the window's
@@ -528,7 +529,7 @@ def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_kee
                 out[m, k] += w * coefficients[k, t]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
     """``out[r, t] += weight[t] · Σ_{m in window} Σ_k discounted[r, m, k] · coefficients[k,
     t]`` for each row ``r`` of ``out`` ``(n_rows, n)`` and ``discounted`` ``(n_rows,
@@ -545,7 +546,7 @@ def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
             out[r, t] += total * weight[t]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapshot, costs_to,
               offset, threshold):
     """One pass over month-major ``costs`` and ``benefits`` ``(n_months, n)``: the net
@@ -649,7 +650,7 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapsho
     per_trial[:] = acc[:, :per_trial.shape[0]].T
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def business_pass(project_cumulative, deferred, settlement, loans, grants, discount,
                   cash_on_hand, fiscal_year, per_trial, by_year):
     """One pass over the months of the business view (:func:`costmodel.engine.funding.
@@ -691,7 +692,7 @@ def business_pass(project_cumulative, deferred, settlement, loans, grants, disco
                 by_year[y, t] -= deferred[m, t]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def order_statistics(row, ranks, bins, out):
     """``out[k]`` = the value of 0-based rank ``ranks[k]`` (sorted, unique) among ``row``'s
     finite values, as float64: :func:`costmodel.engine.metrics.row_percentiles`' histogram
@@ -739,7 +740,7 @@ def order_statistics(row, ranks, bins, out):
         out[k] = chosen[place[b] + ranks[k] - (ends[b] - counts[b])]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True)
 def zero_from(flows, trials, stop):
     """``flows[m, t] *= 0`` from month ``stop[t]`` on, for the trials ``t`` in ``trials``
     (a multiply, as a keep mask of 0 would: nan stays nan)."""
