@@ -34,20 +34,24 @@ def use_cumulative(scale, q, first, count, n_months, out):
     built by repeated multiplication, as :func:`~costmodel.engine.rollout.effective_use`
     builds them. Month by month with the trials side by side; each trial's operations
     are its own, in its own order."""
+    # the tile's own copies of scale and q: arrays the compiler knows ``out`` does not
+    # overlap, so the month's loop runs in vector lanes (0.54 vs 0.22 ms a block, measured)
+    own_scale = scale[first:first + count].copy()
+    own_q = q[first:first + count].copy()
     power = np.empty(count)
     offset = np.empty(count)
     running = np.zeros(count)  # out[t]: reading the row back was slower (0.65 vs 0.50 ms)
     for j in range(count):
         power[j] = SPAN
-        offset[j] = scale[first + j] / (1.0 + SPAN)
+        offset[j] = own_scale[j] / (1.0 + SPAN)
         out[0, j] = 0.0
         if n_months > 0:
             out[1, j] = 0.0
     for t in range(1, n_months):
         row = out[t + 1]
         for j in range(count):
-            power[j] *= q[first + j]
-            running[j] += scale[first + j] / (power[j] + 1.0) - offset[j]
+            power[j] *= own_q[j]
+            running[j] += own_scale[j] / (power[j] + 1.0) - offset[j]
             row[j] = running[j]
 
 

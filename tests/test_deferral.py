@@ -143,6 +143,37 @@ def test_the_cost_of_deferral_is_the_paired_npv_difference(example):
     assert summary.prob_budget_breach == 0.0 and flag.summary.funding.prob_budget_breach > 0.1
 
 
+@pytest.mark.parametrize("example", [EXAMPLE, INVOICE])
+def test_deferred_flows_per_trial_equal_the_flows_of_one_month_per_phase(example):
+    # the deferred months differ from trial to trial (per-trial windows; where a lead
+    # window ends at its go-live, the terms from either month share one window, and a
+    # phase never started has its go-live and window past the horizon, apart); the truth:
+    # each group of trials with the same months run with one month per phase
+    data = load_scenario(example).to_data()
+    data["strategies"][1]["budget_policy"] = "defer"
+    scenario = parse_scenario(data)
+    draws = draw(scenario, 400, sampler="mc", rng=np.random.default_rng(3))
+    plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
+    deferral = deferred_go_lives(scenario, 1, draws, actual_go_lives(scenario, 1, draws), plan)
+    flows = strategy_cash_flows(scenario, 1, draws, deferral.go_lives, deferral.windows)
+    months = np.concatenate([deferral.go_lives, deferral.windows])
+    groups = np.unique(months, axis=1, return_inverse=True)[1].ravel()
+    assert np.unique(groups).size > 2
+    if example == INVOICE:  # no slip: lead windows end at the go-lives; some never start
+        assert (deferral.go_lives == scenario.horizon_months).any()
+    else:  # slip: go-lives later than the lead windows' ends
+        assert (deferral.go_lives != deferral.windows).any()
+    for group in np.unique(groups):
+        trials = np.flatnonzero(groups == group)
+        go_lives, windows = np.split(months[:, trials[0]], 2)
+        expected = strategy_cash_flows(scenario, 1, draws.take(trials), go_lives.tolist(),
+                                       windows.tolist())
+        np.testing.assert_allclose(flows.costs[:, trials], expected.costs, rtol=1e-12,
+                                   atol=1e-9)
+        np.testing.assert_allclose(flows.benefits[:, trials], expected.benefits, rtol=1e-12,
+                                   atol=1e-9)
+
+
 def test_without_a_budget_there_is_nothing_to_defer():
     data = hand_case(17_500)
     data["funding"] = {}

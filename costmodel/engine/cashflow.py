@@ -158,6 +158,13 @@ class _Timing:
         self.lead_time = lead_time
         self.common = [common_month(row) for row in go_lives]
         self.common_windows = [common_month(row) for row in windows]
+        #: phases whose lead window ends at the go-live in every trial where either is
+        #: within the horizon (no slip): the terms from either month on then share one
+        #: window, so one pass sums them
+        self.aligned = [common is None and bool(np.all((row == end) | (np.minimum(row, end)
+                                                                         >= n_months)))
+                        for common, row, end in zip(self.common, go_lives, windows,
+                                                    strict=True)]
         self._masks: dict[tuple, TrialWindow] = {}
         self.ones = np.ones(n_months)
 
@@ -192,6 +199,8 @@ class _Timing:
     def started(self, p: int, *, yearly: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """1 from the month phase ``p``'s lead window ends (its planned go-live, moved by a
         budget's deferral) on; ``yearly``: in that month and every twelfth after."""
+        if self.aligned[p]:
+            return self.yearly(p) if yearly else self.live(p)
         n, end = self.n_months, self.windows[p]
         if yearly:
             return self._timed(("started yearly", p), self.common_windows[p],

@@ -35,6 +35,7 @@ class TrialWindow:
         self.every = int(every)
         self.weight = np.ascontiguousarray(weight, dtype=np.float64)
         self._array: np.ndarray | None = None
+        self._dense: bool | None = None
 
     @classmethod
     def step(cls, n_months: int, start: np.ndarray, stop: np.ndarray | None = None):
@@ -69,9 +70,14 @@ class TrialWindow:
 
     @property
     def dense(self) -> bool:
-        """Whether the windows cover, on average, more than a quarter of the horizon."""
-        months = np.clip(self.hi, 0, self.n_months) - np.clip(self.lo, 0, self.n_months)
-        return self.every == 1 and 4 * months.sum() > self.n_months * months.size
+        """Whether the windows cover, on average, more than a quarter of the horizon
+        (found once)."""
+        if self._dense is None:
+            n = self.n_months
+            months = (np.minimum(np.maximum(self.hi, 0), n)
+                      - np.minimum(np.maximum(self.lo, 0), n))
+            self._dense = bool(self.every == 1 and 4 * int(months.sum()) > n * months.size)
+        return self._dense
 
     def array(self) -> np.ndarray:
         """The window written out, ``(n_months, n_trials)`` (made once)."""
