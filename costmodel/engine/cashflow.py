@@ -27,6 +27,7 @@ from .rollout import (
     wright_multipliers,
     yearly_indicator,
 )
+from .trials import per_trial
 from .windows import TrialWindow
 
 __all__ = [
@@ -511,7 +512,7 @@ def _months_per_trial(months, default: list[int], n_trials: int) -> np.ndarray:
     """Months per phase and trial ``(n_phases, n_trials)`` from one month per phase (the
     same in every trial) or an array of that shape; ``default`` when ``None``."""
     months = default if months is None else months
-    rows = [np.broadcast_to(np.asarray(row, dtype=np.int64), (n_trials,)) for row in months]
+    rows = [per_trial(row, n_trials, np.int64) for row in months]
     return np.stack(rows) if rows else np.zeros((0, n_trials), dtype=np.int64)
 
 
@@ -568,8 +569,11 @@ def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, wind
     leases = {name.strip().casefold(): f"lease {k}" for k, lease in enumerate(funding.leases)
               for name in lease.items}
     for index, item in enumerate(scenario.costs):
-        _add_cost(parts, scenario, strategy_index, draws, index, item, timing,
-                  leases.get(item.name.strip().casefold()))
+        # a budget plan's part: the items with a start month of their own (no phase)
+        # belong to "fixed" alone, the others to the phases alone
+        if only in (None, "all") or (item.start_month is not None) == (only == "fixed"):
+            _add_cost(parts, scenario, strategy_index, draws, index, item, timing,
+                      leases.get(item.name.strip().casefold()))
     dip = draws[(*where, "disruption", "productivity_dip")]
     months = strategy.disruption.months
     if months > 0 and only is None:  # the dip is outside the budget: not in its plans
@@ -580,11 +584,12 @@ def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, wind
                                     dip * float(scenario.organisation.units) * share * unit_cost,
                                     tag=UNBUDGETED if funding.budget else None, mask=mask)
 
+    groups = parts.benefit_groups()
     quality = draws[("adoption", "data_quality")]
-    for index, item in enumerate(scenario.benefits):
+    for index, item in enumerate(scenario.benefits if groups else ()):
         growth = _step_factor(n_months, draws[("benefits", index, "growth")])
         value = _benefit_value(scenario, draws, index, item.kind) * quality
-        for group in parts.benefit_groups():
+        for group in groups:
             group.add(item.name, growth, value, scaled_by_use=True)
     return parts, timing, {"gate_month": gate_month}
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .trials import per_trial
 from .windows import TrialWindow
 
 __all__ = ["FlowAccumulator", "add_sums"]
@@ -72,7 +73,7 @@ class FlowAccumulator:
         ``running_mask`` (default: ``mask``). A ``tag`` also adds the term to
         ``tagged[tag]`` (to follow some items on their own, e.g. those a lease finances).
         """
-        coefficient = np.broadcast_to(np.asarray(coefficient, dtype=float), (self.n_trials,))
+        coefficient = per_trial(coefficient, self.n_trials)
         if tag is not None:
             if tag not in self.tagged:
                 self.tagged[tag] = FlowAccumulator(self.n_months, self.n_trials, self.use)
@@ -219,8 +220,11 @@ class FlowAccumulator:
 
     @staticmethod
     def _stacked(terms) -> tuple[np.ndarray, np.ndarray]:
-        profiles = np.stack([p for p, _, _ in terms], axis=1)
-        coefficients = np.stack([c for _, c, _ in terms], axis=0)
+        """Profiles ``(n_months, k)`` and coefficients ``(k, n_trials)`` of ``terms``, each
+        C-ordered (``np.array`` of the list: ``np.stack``'s result, in one call where
+        ``np.stack`` makes a dozen in Python)."""
+        profiles = np.array([p for p, _, _ in terms], dtype=float).T.copy()
+        coefficients = np.array([c for _, c, _ in terms], dtype=float)
         return profiles, coefficients
 
     def _weighted_sums(self, sums: dict[str, np.ndarray], terms, weight: np.ndarray) -> None:

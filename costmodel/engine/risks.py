@@ -14,6 +14,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from ..uncertainty import Draws
+from .trials import per_trial
 
 __all__ = ["Incident", "LossEvent", "RiskBlock"]
 
@@ -36,10 +37,6 @@ class Incident:
     cost: np.ndarray
     scales_with_deployment: bool
     category: str
-
-
-def _per_trial(value, n: int, dtype=float) -> np.ndarray:
-    return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
 
 
 @dataclass(frozen=True)
@@ -71,11 +68,11 @@ class RiskBlock:
         incidents: list[Incident] = []
         for k, risk in enumerate(scenario.risks):
             for j in range(draws.occurrences(k)):
-                month = _per_trial(draws[("risks", k, "@month", j)], n, np.int64)
+                month = per_trial(draws[("risks", k, "@month", j)], n, np.int64)
 
                 def impact(name: str, j: int = j, k: int = k) -> np.ndarray:
                     key = ("risks", k, name) if j == 0 else ("risks", k, "@" + name, j)
-                    return _per_trial(draws.get(key, draws[("risks", k, name)]), n)
+                    return per_trial(draws.get(key, draws[("risks", k, name)]), n)
 
                 if risk.kind == "abandonment":
                     wind_down = np.rint(impact("wind_down_months")).astype(np.int64)

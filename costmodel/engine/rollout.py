@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .trials import per_trial
+
 __all__ = [
     "LOGISTIC_SPAN",
     "common_month",
@@ -131,7 +133,7 @@ def effective_use(
         if first + 1 >= n_months or n_trials == 0:
             continue
         scale, q = phase_logistic(n_trials, share, p, ceiling, months_to_half, speedup)
-        live = np.broadcast_to(np.asarray(go_live, dtype=np.int64), (n_trials,))
+        live = per_trial(go_live, n_trials, np.int64)
         add_logistic(use, np.ascontiguousarray(scale), np.ascontiguousarray(q),
                      np.ascontiguousarray(live), first)
     return use
@@ -143,9 +145,9 @@ def phase_logistic(n_trials: int, share: float, phase: int, ceiling, months_to_h
     ``a(τ) = scale / (1 + 81 q^τ) - scale / 82`` months ``τ`` after its go-live, where
     ``scale = share · ceiling / (1 - 1/82)`` and ``q = 81 ** (-1 / h)``, ``h`` the phase's
     half-way time ``months_to_half · speedup ** phase`` [months]."""
-    ceiling = np.broadcast_to(np.asarray(ceiling, dtype=float), (n_trials,))
-    half = np.broadcast_to(np.asarray(months_to_half, dtype=float), (n_trials,))
-    speedup = np.broadcast_to(np.asarray(speedup, dtype=float), (n_trials,))
+    ceiling = per_trial(ceiling, n_trials)
+    half = per_trial(months_to_half, n_trials)
+    speedup = per_trial(speedup, n_trials)
     scale_const = 1.0 / (1.0 - 1.0 / (1.0 + LOGISTIC_SPAN))
     q = np.exp(-math.log(LOGISTIC_SPAN) / (half * speedup**phase))
     return share * scale_const * ceiling, q
