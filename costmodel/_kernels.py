@@ -568,6 +568,10 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapsho
     and the months it is below ``threshold``."""
     n_months, n = costs.shape
     business = offset.size > 0
+    # an offset the same every month (cash on hand alone): the business's lowest is the
+    # project's lowest plus it, the same bits (x + c rises with x), so it is not tracked
+    constant = business and (offset == offset[0]).all()
+    track = business and not constant
     if n_months == 0:
         per_trial[:] = 0.0
         return
@@ -623,8 +627,9 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapsho
             a[2] = after if after < low or after != after else low  # min, nan propagating
             if business:
                 cash = after + shift
-                low = a[6]
-                a[6] = cash if cash < low or cash != cash else low
+                if track:
+                    low = a[6]
+                    a[6] = cash if cash < low or cash != cash else low
                 a[7] += 1.0 if cash < threshold else 0.0
             discounted_before = a[9]
             discounted_after = net * d + discounted_before
@@ -651,6 +656,8 @@ def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapsho
             acc[t, 4] = np.inf if bits & 4 else 0.0
         if not bits & 32:
             acc[t, 5] = np.inf if bits & 8 else 0.0
+        if constant:
+            acc[t, 6] = acc[t, 2] + offset[0]
     per_trial[:] = acc[:, :per_trial.shape[0]].T
 
 

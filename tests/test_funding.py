@@ -214,7 +214,12 @@ def test_cash_on_hand_moves_the_lowest_balance_not_the_need():
         assert (sb.funding.months_negative_cash <= sa.funding.months_negative_cash).all()
 
 
-def test_a_loans_cash_run_with_the_projects_equals_its_own_pass():
+@pytest.mark.parametrize("loans", [
+    [{"name": "Bank", "principal": 40_000, "annual_rate": 0.07, "term_months": 24,
+      "start_month": 2, "grace_months": 3, "fee": 300}],
+    [],  # cash on hand alone: the same offset every month (the lowest is not tracked)
+], ids=["a loan", "cash alone"])
+def test_a_loans_cash_run_with_the_projects_equals_its_own_pass(loans):
     # loans alone are the same in every trial: block_metrics runs the business's cash with
     # the project's; the same figures, bit for bit, as funding_metrics' own pass, and the
     # lowest balance and months below zero as numpy finds them on the flows
@@ -224,9 +229,7 @@ def test_a_loans_cash_run_with_the_projects_equals_its_own_pass():
     from costmodel.engine.schedule import actual_go_lives
     from costmodel.uncertainty import draw
 
-    scenario = scenario_with({"cash_on_hand": 15_000, "loans": [
-        {"name": "Bank", "principal": 40_000, "annual_rate": 0.07, "term_months": 24,
-         "start_month": 2, "grace_months": 3, "fee": 300}]})
+    scenario = scenario_with({"cash_on_hand": 15_000, "loans": loans})
     plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
     assert plan.uniform_financing is not None
     draws = draw(scenario, 512, sampler="mc", rng=np.random.default_rng(4))

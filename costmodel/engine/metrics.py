@@ -108,9 +108,12 @@ def _by_period(costs_to: np.ndarray, net_to: np.ndarray) -> np.ndarray:
     cost ``costs_to`` and cumulative net cash ``net_to`` at the end of each period
     ``(n_periods, n)``: their differences from one period's end to the next (benefits =
     net + costs)."""
-    costs = np.diff(costs_to, axis=0, prepend=0.0)
-    benefits = np.diff(net_to + costs_to, axis=0, prepend=0.0)
-    return np.stack([costs, benefits])
+    out = np.empty((2, *costs_to.shape))
+    benefits_to = net_to + costs_to
+    for row, running in zip(out, (costs_to, benefits_to), strict=True):
+        row[:1] = running[:1]  # the first period: from 0 (x - 0.0 is x)
+        np.subtract(running[1:], running[:-1], out=row[1:])
+    return out
 
 
 def order_ranks(levels, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
