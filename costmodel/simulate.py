@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from ._memory import retain_freed_memory
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.bands import BandStore
-from .engine.cashflow import strategy_present_values
+from .engine.cashflow import strategy_net_present_value
 from .engine.deferral import deferred_go_lives, defers
 from .engine.flows import add_sums
 from .engine.funding import FundingPlan, funding_metrics, grant_awards
@@ -226,16 +226,16 @@ class _StrategyRun:
     def _without_deferral(self, draws: Draws, go_lives: np.ndarray, deferral,
                           npv: np.ndarray) -> np.ndarray:
         """The project NPV had the budget deferred nothing: the trials it moved priced
-        again with their go-lives after slip alone (:func:`strategy_present_values`)."""
+        again with their go-lives after slip alone (:func:`strategy_net_present_value`)."""
         out = npv.copy()
         moved = np.flatnonzero(deferral.deferred)
         if moved.size == 0:
             return out
         every = 2 * moved.size > draws.n_trials  # most of them: price all, copy nothing
-        pv_costs, pv_benefits = strategy_present_values(
+        again = strategy_net_present_value(
             self.scenario, self.index, *((draws, go_lives) if every
                                          else (draws.take(moved), go_lives[:, moved])))
-        out[moved] = (pv_benefits - pv_costs)[moved] if every else pv_benefits - pv_costs
+        out[moved] = again[moved] if every else again
         return out
 
     def finish(self) -> bool:

@@ -1,4 +1,4 @@
-"""Present values straight from a strategy's terms, for the NPV had the budget deferred
+"""Net present values straight from a strategy's terms, for the NPV had the budget deferred
 nothing.
 
 Truth used: the engine's own monthly flows discounted month by month
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from costmodel.engine.cashflow import strategy_cash_flows, strategy_present_values
-from costmodel.engine.flows import FlowAccumulator
+from costmodel.engine.cashflow import strategy_cash_flows, strategy_net_present_value
+from costmodel.engine.flows import FlowAccumulator, present_value
 from costmodel.engine.metrics import present_values
 from costmodel.engine.risks import RiskBlock
 from costmodel.engine.schedule import actual_go_lives
@@ -28,12 +28,13 @@ from tests.test_reference_events import FEATURES, event_scenarios, feature_scena
 
 def assert_present_values_match(scenario, k, draws, go_lives=None, windows=None):
     flows = strategy_cash_flows(scenario, k, draws, go_lives, windows)
-    expected = present_values(scenario.rate_monthly, flows.costs, flows.benefits)
-    got = strategy_present_values(scenario, k, draws, go_lives, windows)
-    for value, truth in zip(got, expected, strict=True):
-        assert value.shape == truth.shape
-        np.testing.assert_allclose(value, truth, rtol=1e-10,
-                                   atol=1e-10 * (1.0 + np.abs(truth).max()))
+    pv_costs, pv_benefits = present_values(scenario.rate_monthly, flows.costs, flows.benefits)
+    truth = pv_benefits - pv_costs
+    got = strategy_net_present_value(scenario, k, draws, go_lives, windows)
+    assert got.shape == truth.shape
+    np.testing.assert_allclose(got, truth, rtol=1e-10,
+                               atol=1e-10 * (1.0 + np.abs(pv_costs).max()
+                                             + np.abs(pv_benefits).max()))
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
@@ -122,6 +123,12 @@ def test_accumulator_present_value_is_the_discounted_total(seed, n_months, n_tri
     discount = 1.01 ** -np.arange(n_months)
     np.testing.assert_allclose(acc.present_value(discount), discount @ acc.total(),
                                rtol=1e-12, atol=1e-12 * n_months * 10)
+    # with another accumulator on the same use, subtracted: its terms of each kind go
+    # through the same products as the first's, signed
+    other = random_accumulator(rng, use, masks, kinds[::-1], lambda size: rng.normal(size=size))
+    np.testing.assert_allclose(present_value([(acc, 1.0), (other, -1.0), (None, 1.0)], discount),
+                               discount @ (acc.total() - other.total()),
+                               rtol=1e-12, atol=1e-12 * n_months * 20)
     # sums over periods (fiscal years), the plain terms' without forming the total
     periods = periods_of(n_months, 7)
     np.testing.assert_allclose(acc.project(periods), periods @ acc.total(),

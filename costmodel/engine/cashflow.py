@@ -15,7 +15,7 @@ import numpy as np
 
 from ..scenario import CostItem, Gate, Scenario
 from ..uncertainty import Draws
-from .flows import FlowAccumulator, add_sums
+from .flows import FlowAccumulator, add_sums, present_value
 from .funding import fiscal_years
 from .metrics import present_values
 from .risks import RiskBlock
@@ -37,7 +37,7 @@ __all__ = [
     "StrategyFlows",
     "planned_flows",
     "strategy_cash_flows",
-    "strategy_present_values",
+    "strategy_net_present_value",
 ]
 
 #: The cost category under which the productivity dip is reported.
@@ -722,32 +722,26 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
                          abandoned=risk.abandoned)
 
 
-def strategy_present_values(scenario: Scenario, strategy_index: int, draws: Draws,
-                            go_lives=None, windows=None) -> tuple[np.ndarray, np.ndarray]:
-    """Present values at month 0 of strategy ``strategy_index``'s costs and benefits per
-    trial, each ``(n_trials,)`` [currency]: ``present_values`` of
+def strategy_net_present_value(scenario: Scenario, strategy_index: int, draws: Draws,
+                               go_lives=None, windows=None) -> np.ndarray:
+    """Net present value at month 0 of strategy ``strategy_index`` per trial ``(n_trials,)``
+    [currency]: the benefits' present value less the costs' of
     :func:`strategy_cash_flows` (same arguments). Where no risk event touches these trials
-    and the strategy has no gate, each group's terms are discounted as they stand
-    (:meth:`FlowAccumulator.present_value`) without forming the monthly flows; else the
-    flows are formed."""
+    and the strategy has no gate, the terms are discounted as they stand
+    (:func:`~costmodel.engine.flows.present_value`: the costs and benefits scaled by one
+    phase's adoption in one product) without forming the monthly flows; else the flows
+    are formed."""
     rate = scenario.rate_monthly
     risk = RiskBlock.of(scenario, draws)
     if scenario.strategies[strategy_index].gate is not None or not risk.quiet:
         flows = strategy_cash_flows(scenario, strategy_index, draws, go_lives, windows,
                                     detail=False)
-        return present_values(rate, flows.costs, flows.benefits)
+        pv_costs, pv_benefits = present_values(rate, flows.costs, flows.benefits)
+        return pv_benefits - pv_costs
     parts, _, _ = _start(scenario, strategy_index, draws, go_lives, windows, False)
     discount = (1.0 + rate) ** -np.arange(scenario.horizon_months)
-
-    def present_value(groups: tuple[FlowAccumulator, FlowAccumulator]) -> np.ndarray:
-        out = np.zeros(draws.n_trials)
-        for group in groups:
-            if not group.empty:
-                out += group.present_value(discount)
-        return out
-
-    return (present_value((parts.costs_base, parts.costs_later)),
-            present_value((parts.benefits_base, parts.benefits_later)))
+    return present_value([(parts.benefits_base, 1.0), (parts.benefits_later, 1.0),
+                          (parts.costs_base, -1.0), (parts.costs_later, -1.0)], discount)
 
 
 def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: list[float],

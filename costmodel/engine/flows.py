@@ -21,7 +21,7 @@ import numpy as np
 from .trials import per_trial
 from .windows import TrialWindow
 
-__all__ = ["FlowAccumulator", "add_sums"]
+__all__ = ["FlowAccumulator", "add_sums", "present_value"]
 
 
 def add_sums(target: dict[str, np.ndarray], label: str, values: np.ndarray) -> None:
@@ -188,35 +188,9 @@ class FlowAccumulator:
         return out
 
     def present_value(self, discount: np.ndarray) -> np.ndarray:
-        """``discount @ total()``, the present value of every term per trial ``(n_trials,)``,
-        without forming :meth:`total`: ``(d·P)ᵀ @ C`` for plain terms and ``(d ⊙ P)ᵀ @ W``
-        then summed with ``C`` where a weight ``W`` (the use ``E``, a mask, or both) varies
-        by trial, ``(k, n)`` products instead of ``(n_months, n)`` arrays. ``discount``
-        ``(n_months,)`` is the discount factor of each month."""
-        out = np.zeros(self.n_trials)
-        if self._plain:
-            profiles, coefficients = self._stacked(self._plain)
-            out += (discount @ profiles) @ coefficients
-        if self._scaled:
-            self._weighted_present_value(out, discount, self._scaled, self.use)
-        for mask, plain, scaled_terms in self._masked.values():
-            if plain:
-                profiles, coefficients = self._stacked(plain)
-                out += mask.present_value(profiles * discount[:, None], coefficients)
-            if scaled_terms:
-                self._weighted_present_value(out, discount, scaled_terms,
-                                             mask.array() * self.use)
-        if self._dense is not None:
-            out += discount @ self._dense
-        return out
-
-    def _weighted_present_value(self, out: np.ndarray, discount: np.ndarray, terms,
-                                weight: np.ndarray) -> None:
-        """Add ``Σ_m d_m Σ_k P[m, k] C[k, t] W[m, t]`` to ``out``, as ``Σ_k C ⊙ ((d ⊙ P)ᵀ @ W)``."""
-        profiles, coefficients = self._stacked(terms)
-        weighted = (profiles * discount[:, None]).T @ weight  # (k, n)
-        weighted *= coefficients
-        out += weighted.sum(axis=0)
+        """``discount @ total()``, the present value of every term per trial ``(n_trials,)``
+        (see :func:`present_value`)."""
+        return present_value([(self, 1.0)], discount)
 
     @staticmethod
     def _stacked(terms) -> tuple[np.ndarray, np.ndarray]:
@@ -262,3 +236,53 @@ class FlowAccumulator:
         for term, label in self._dense_terms:
             add_sums(sums, label, (term if keep is None else term * keep).sum(axis=1))
         return sums
+
+
+def present_value(groups, discount: np.ndarray) -> np.ndarray:
+    """``Σ sign · discount @ group.total()`` over ``groups`` (pairs of an accumulator and a
+    sign, ``±1.0``: benefits less costs, say), per trial ``(n_trials,)``, without forming
+    any total: ``(d·P)ᵀ @ C`` for plain terms, and ``(d ⊙ P)ᵀ @ W`` then summed with
+    ``C`` where a weight ``W`` (the use ``E``, a mask, or both) varies by trial, ``(k, n)``
+    products instead of ``(n_months, n)`` arrays. The groups' plain terms go through one
+    product, and the terms scaled by one use (a phase's costs and benefits) through one;
+    a sign multiplies the profiles (exactly). ``discount`` ``(n_months,)`` is the discount
+    factor of each month."""
+    groups = [(group, sign) for group, sign in groups if group is not None]
+    out = np.zeros(groups[0][0].n_trials)
+    groups = [(group, sign) for group, sign in groups if not group.empty]
+    stacked = FlowAccumulator._stacked
+
+    def signed(terms, sign: float) -> list:
+        return terms if sign == 1.0 else [(p * sign, c, label) for p, c, label in terms]
+
+    plain = [term for group, sign in groups for term in signed(group._plain, sign)]
+    if plain:
+        profiles, coefficients = stacked(plain)
+        out += (discount @ profiles) @ coefficients
+    by_use: dict[int, tuple[np.ndarray, list]] = {}
+    for group, sign in groups:
+        if group._scaled:
+            by_use.setdefault(id(group.use), (group.use, []))[1].extend(
+                signed(group._scaled, sign))
+    for use, terms in by_use.values():
+        _weighted_present_value(out, discount, terms, use)
+    for group, sign in groups:
+        for mask, plain_terms, scaled_terms in group._masked.values():
+            if plain_terms:
+                profiles, coefficients = stacked(signed(plain_terms, sign))
+                out += mask.present_value(profiles * discount[:, None], coefficients)
+            if scaled_terms:
+                _weighted_present_value(out, discount, signed(scaled_terms, sign),
+                                        mask.array() * group.use)
+        if group._dense is not None:
+            out += sign * (discount @ group._dense)
+    return out
+
+
+def _weighted_present_value(out: np.ndarray, discount: np.ndarray, terms,
+                            weight: np.ndarray) -> None:
+    """Add ``Σ_m d_m Σ_k P[m, k] C[k, t] W[m, t]`` to ``out``, as ``Σ_k C ⊙ ((d ⊙ P)ᵀ @ W)``."""
+    profiles, coefficients = FlowAccumulator._stacked(terms)
+    weighted = (profiles * discount[:, None]).T @ weight  # (k, n)
+    weighted *= coefficients
+    out += weighted.sum(axis=0)
