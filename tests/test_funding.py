@@ -219,10 +219,10 @@ def test_cash_on_hand_moves_the_lowest_balance_not_the_need():
       "start_month": 2, "grace_months": 3, "fee": 300}],
     [],  # cash on hand alone: the same offset every month (the lowest is not tracked)
 ], ids=["a loan", "cash alone"])
-def test_a_loans_cash_run_with_the_projects_equals_its_own_pass(loans):
-    # loans alone are the same in every trial: block_metrics runs the business's cash with
-    # the project's; the same figures, bit for bit, as funding_metrics' own pass, and the
-    # lowest balance and months below zero as numpy finds them on the flows
+def test_a_business_cash_run_with_the_projects_equals_its_own_pass(loans):
+    # loans and cash on hand are the same in every trial: block_metrics runs the business's
+    # cash with the project's; the same figures, bit for bit, as funding_metrics' own pass,
+    # and the lowest balance and months below zero as numpy finds them on the flows
     from costmodel.engine.cashflow import strategy_cash_flows
     from costmodel.engine.funding import FundingPlan, funding_metrics, grant_awards
     from costmodel.engine.metrics import block_metrics
