@@ -175,13 +175,8 @@ def _funding_sentences(results: Results) -> list[str]:
 
 def _funding_rows(results: Results) -> list[dict[str, Any]]:
     cash = functools.partial(money, currency=results.scenario.currency)
-    def funding_stat(name: str):
-        def stat_of(strategy):
-            funding = strategy.summary.funding
-            return getattr(funding, name) if funding else None
-        return stat_of
-
-    rows = [_stat_row(results, label, funding_stat(name), fmt)
+    rows = [_stat_row(results, label, lambda s, name=name: (
+                getattr(s.summary.funding, name) if s.summary.funding else None), fmt)
             for label, name, fmt in (
                 ("Business NPV (after financing)", "business_npv", cash),
                 ("Interest and fees", "interest_paid", cash),

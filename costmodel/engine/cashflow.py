@@ -133,6 +133,13 @@ class _Parts:
     def fixed_group(self) -> FlowAccumulator | None:
         return self.costs_base if self.only in (None, "fixed", "all") else None
 
+    def takes(self, item: CostItem) -> bool:
+        """Whether cost ``item`` has terms here: a budget plan's ``"fixed"`` part takes
+        the items with a start month of their own (no phase), a phase's part the others
+        (:meth:`fixed_group`, :meth:`cost_group`)."""
+        return self.only in (None, "all") or (item.start_month is not None) == (
+            self.only == "fixed")
+
     def use_groups(self) -> list[FlowAccumulator]:
         """The cost groups with adoption of their own (for per-usage costs)."""
         return [g for g in (self.costs_base, self.costs_later)
@@ -569,9 +576,7 @@ def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, wind
     leases = {name.strip().casefold(): f"lease {k}" for k, lease in enumerate(funding.leases)
               for name in lease.items}
     for index, item in enumerate(scenario.costs):
-        # a budget plan's part: the items with a start month of their own (no phase)
-        # belong to "fixed" alone, the others to the phases alone
-        if only in (None, "all") or (item.start_month is not None) == (only == "fixed"):
+        if parts.takes(item):
             _add_cost(parts, scenario, strategy_index, draws, index, item, timing,
                       leases.get(item.name.strip().casefold()))
     dip = draws[(*where, "disruption", "productivity_dip")]

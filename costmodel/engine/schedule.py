@@ -13,6 +13,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from ..uncertainty import Draws
+from .trials import per_trial
 
 __all__ = ["actual_go_lives"]
 
@@ -32,8 +33,8 @@ def actual_go_lives(scenario: Scenario, strategy_index: int, draws: Draws) -> np
     strategy = scenario.strategies[strategy_index]
     n, horizon = draws.n_trials, scenario.horizon_months
     where = ("strategies", strategy_index, "slip")
-    slip = np.broadcast_to(np.asarray(draws[(*where, "months")], dtype=float), (n,))
-    later = np.broadcast_to(np.asarray(draws[(*where, "later_phases")], dtype=float), (n,))
+    slip = per_trial(draws[(*where, "months")], n)
+    later = per_trial(draws[(*where, "later_phases")], n)
     out = np.empty((len(strategy.phases), n), dtype=np.int64)
     for p, phase in enumerate(strategy.phases):
         delay = np.rint(slip if p == 0 else slip * later).astype(np.int64)
