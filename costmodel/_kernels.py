@@ -89,7 +89,7 @@ def year_spend(i, y, go_live, window, step, yearly, lead, use, ucum, column, seg
     length = window - start
     for s in range(bounds[y], bounds[y + 1]):
         b, e, year = segments[s, 0], segments[s, 1], segments[s, 3]
-        for k in range(2):
+        for k in range(step.shape[0]):
             a = go_live if k == 0 else window
             lo = max(b, a)
             if lo < e:
@@ -157,7 +157,7 @@ def year_floor(i, y, first, last, shift, step, yearly, lead, use, ucum, column, 
     floor, size, parts, least = 0.0, 0.0, 0.0, np.inf
     for s in range(bounds[y], bounds[y + 1]):
         b, e, year = segments[s, 0], segments[s, 1], segments[s, 3]
-        for k in range(2):
+        for k in range(step.shape[0]):
             early = first if k == 0 else first + shift
             late = last if k == 0 else last + shift
             amount = step[k, year, i]

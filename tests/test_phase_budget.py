@@ -79,6 +79,11 @@ def test_terms_price_a_phase_as_the_engine_plans_it(scenario, seed):
             got = phase_fiscal_spend(terms, calendar, go_lives[p], windows[p])
             scale = 1.0 + np.abs(expected).max()
             np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9 * scale)
+            # each lead window ending at its go-live: the terms with one row for both anchors
+            expected = engine_fiscal_spend(scenario, k, draws, p, go_lives, go_lives, plan)
+            got = phase_fiscal_spend(terms.one_anchor(), calendar, go_lives[p], go_lives[p])
+            scale = 1.0 + np.abs(expected).max()
+            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9 * scale)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -227,7 +227,12 @@ class _Timing:
 def _step_factor(n_months: int, yearly_rate) -> np.ndarray:
     """``(1 + rate) ** floor(m / 12)``: ``(n_months,)`` for a scalar rate, else
     ``(n_months, n_trials)``."""
-    years = np.arange(n_months) // 12
+    return _year_powers(np.arange(n_months) // 12, yearly_rate)
+
+
+def _year_powers(years: np.ndarray, yearly_rate) -> np.ndarray:
+    """``(1 + rate) ** years`` for integer ``years`` ``(k,)``: ``(k,)`` for a scalar rate,
+    else ``(k, n_trials)``."""
     if np.ndim(yearly_rate) == 0:
         return (1.0 + float(yearly_rate)) ** years
     return (1.0 + np.asarray(yearly_rate))[None, :] ** years[:, None]

@@ -115,6 +115,8 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
         start = np.minimum(start, n_months)
         shift = phase.go_live - slipped[p]  # the lead window ends at the planned go-live
         terms = PhaseTerms.of(scenario, strategy_index, draws, p, budget.savings_count)
+        if not shift.any():  # no slip: each lead window ends at its go-live
+            terms = terms.one_anchor()
         _kernels.first_fit(np.ascontiguousarray(start), np.ascontiguousarray(shift), stopped,
                            committed, cap, tolerance, never, *calendar.arguments(terms),
                            final[p], windows[p], spend)

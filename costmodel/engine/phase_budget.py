@@ -24,14 +24,14 @@ scenarios.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
 
 from ..scenario import Scenario
 from ..uncertainty import Draws
-from .cashflow import _benefit_value, _step_factor
+from .cashflow import _benefit_value, _year_powers
 from .funding import FundingPlan, _annuity
 from .rollout import phase_logistic, wright_multipliers
 
@@ -48,7 +48,8 @@ class PhaseTerms:
     Attributes
     ----------
     step, yearly : ndarray, shape (2, n_years, n)
-        Anchored at the go-live (row 0) and at the lead window's end (row 1).
+        Anchored at the go-live (row 0) and at the lead window's end (row 1); one row
+        for both after :meth:`one_anchor`.
     lead : ndarray, shape (1 + n_leases, n_years, n)
         One-time costs paid at once (row 0), or through lease ``l`` (row ``1 + l``).
     use : ndarray, shape (n_years, n)
@@ -81,11 +82,18 @@ class PhaseTerms:
         lead = np.zeros((1 + len(scenario.funding.leases), n_years, n))
         use = np.zeros((n_years, n))
 
-        def add(target: np.ndarray, amount, rate) -> None:
-            """``target += amount · (1 + rate) ** year``: the engine's step factor in the
-            first month of each calendar year."""
-            factor = _step_factor(n_months, rate)[::12]
-            target += (factor if factor.ndim == 2 else factor[:, None]) * np.asarray(amount)
+        # amounts summed per (term, row, rate) first: one outer product with the rate's
+        # factors per group rather than one per item
+        groups: dict[tuple, list] = {}
+
+        def add(target: np.ndarray, row, amount, rate) -> None:
+            """``target[row] += amount · (1 + rate) ** year`` (the engine's step factor in
+            the first month of each calendar year), once the items are all in."""
+            key = (id(target), row, float(rate) if np.ndim(rate) == 0 else id(rate))
+            if key in groups:
+                groups[key][3] = groups[key][3] + amount
+            else:
+                groups[key] = [target, row, rate, amount]
 
         units = float(scenario.organisation.units)
         learning = draws[("strategies", strategy_index, "learning", "cost_learning_rate")]
@@ -106,24 +114,36 @@ class PhaseTerms:
             if item.kind == "one_time":
                 if item.basis != "fixed":
                     per = per * wright_multipliers(shares, learning)[phase]
-                add(lead[1 + leases.get(item.name.strip().casefold(), -1)], per, rate)
+                add(lead, 1 + leases.get(item.name.strip().casefold(), -1), per, rate)
             elif item.basis == "per_usage":
-                add(use, per, rate)
+                add(use, ..., per, rate)
             elif item.kind == "monthly":
-                add(step[anchor], per, rate)
+                add(step, anchor, per, rate)
             else:
-                add(yearly[anchor], per, rate)
+                add(yearly, anchor, per, rate)
         if savings:
             quality = draws[("adoption", "data_quality")]
             for index, item in enumerate(scenario.benefits):
                 value = _benefit_value(scenario, draws, index, item.kind) * quality
-                add(use, -np.asarray(value, dtype=float), draws[("benefits", index, "growth")])
+                add(use, ..., -np.asarray(value, dtype=float),
+                    draws[("benefits", index, "growth")])
+        years = np.arange(n_years)
+        for target, row, rate, amount in groups.values():
+            factor = _year_powers(years, rate)
+            target[row] += (factor if factor.ndim == 2 else factor[:, None]) * np.asarray(amount)
         scale, q = phase_logistic(n, share, phase, draws[("adoption", "ceiling")],
                                   draws[("adoption", "months_to_half")],
                                   draws[("strategies", strategy_index, "learning",
                                          "adoption_speedup")])
         return cls(phase, step, yearly, lead, use, np.ascontiguousarray(scale, dtype=float),
                    np.ascontiguousarray(q, dtype=float))
+
+    def one_anchor(self) -> PhaseTerms:
+        """The same terms with the rows anchored at the go-live and at the lead window's
+        end added together (``step``, ``yearly`` ``(1, n_years, n)``): for go-lives whose
+        lead window ends with them in every trial, priced then in one pass, not two."""
+        return replace(self, step=self.step[:1] + self.step[1:],
+                       yearly=self.yearly[:1] + self.yearly[1:])
 
 
 @dataclass(frozen=True)
