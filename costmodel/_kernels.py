@@ -401,6 +401,43 @@ def add_logistic(use, scale, q, go_live, first):
                 row[t] += scale[t] / (power[t] + 1.0) - offset[t]
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def discounted_logistic(out, discount, scale, q, go_live, first):
+    """Add ``Σ_{m in calendar year y} discount[m] · a(m - go_live)`` of one phase's
+    adoption (:func:`add_logistic`'s curve, the same operations per month) to ``out[y]``
+    ``(n_years, n)``: its present value by calendar year, the curve never written out.
+    Tiles of trials, month by month with the trials side by side (vector lanes)."""
+    n = go_live.size
+    n_months = discount.size
+    power = np.empty(TILE)
+    offset = np.empty(TILE)
+    own_scale = np.empty(TILE)
+    own_q = np.empty(TILE)
+    live_from = np.empty(TILE, dtype=np.int64)
+    year = np.empty(TILE)
+    for start in range(0, n, TILE):
+        count = min(TILE, n - start)
+        for j in range(count):
+            own_scale[j], own_q[j] = scale[start + j], q[start + j]
+            live_from[j] = go_live[start + j]
+            power[j] = SPAN
+            offset[j] = own_scale[j] / (1.0 + SPAN)
+            year[j] = 0.0
+        for month in range(first + 1, n_months):
+            weight = discount[month]
+            for j in range(count):
+                live = live_from[j] < month
+                advanced = power[j] * own_q[j]
+                power[j] = advanced if live else power[j]
+                value = own_scale[j] / (advanced + 1.0) - offset[j]
+                year[j] += weight * value if live else 0.0
+            if month % 12 == 11 or month == n_months - 1:
+                row = out[month // 12]
+                for j in range(count):
+                    row[start + j] += year[j]
+                    year[j] = 0.0
+
+
 @njit(cache=True, nogil=True)
 def loss_kept(starts, lengths, losses, steps):
     """Share of benefit kept, ``1 - min(1, Σ loss)``, per month and trial, for loss

@@ -19,6 +19,7 @@ from costmodel.engine.cashflow import strategy_cash_flows, strategy_net_present_
 from costmodel.engine.flows import FlowAccumulator, present_value
 from costmodel.engine.metrics import present_values
 from costmodel.engine.risks import RiskBlock
+from costmodel.engine.rollout import AdoptionCurves
 from costmodel.engine.schedule import actual_go_lives
 from costmodel.engine.windows import TrialWindow
 from costmodel.uncertainty import draw
@@ -172,3 +173,32 @@ def test_flows_stopped_per_trial_equal_the_flows_times_the_stop_mask(seed, n_mon
     for label, value in expected.items():
         np.testing.assert_allclose(sums[label], value, rtol=1e-12,
                                    atol=1e-12 * (1.0 + np.abs(value).max()))
+
+
+@settings(max_examples=80)
+@given(seed=st.integers(0, 2**32), n_months=st.integers(1, 40), n_trials=st.integers(1, 9),
+       yearly=st.booleans())
+def test_present_value_on_unwritten_adoption_curves_is_the_discounted_total(
+        seed, n_months, n_trials, yearly):
+    # curves kept unwritten (a phase timed per trial, one at one month): where the
+    # profiles hold through each calendar year, the curves' discounted sums by year stand
+    # in for the (n_months, n) use; other profiles take the curves written out. Truth:
+    # the discounted total over the written-out use, and the curves' own sums by year
+    rng = np.random.default_rng(seed)
+    go_lives = [rng.integers(0, n_months + 1, n_trials), int(rng.integers(0, n_months + 1))]
+    curves = AdoptionCurves(n_months, n_trials, [0.4, 0.6], go_lives,
+                            rng.uniform(0.5, 1.0, n_trials), rng.uniform(1.0, 12.0, n_trials),
+                            0.8)
+    acc = FlowAccumulator(n_months, n_trials, curves)
+    n_years = (n_months + 11) // 12
+    for i in range(3):
+        profile = (np.repeat(rng.uniform(0.5, 2.0, n_years), 12)[:n_months] if yearly
+                   else rng.uniform(0.5, 2.0, n_months))
+        acc.add(f"term {i}", profile, rng.normal(size=n_trials), scaled_by_use=True)
+    discount = 1.01 ** -np.arange(n_months)
+    got = acc.present_value(discount)
+    use = curves.array()
+    np.testing.assert_allclose(got, discount @ acc.total(), rtol=1e-12, atol=1e-12 * n_months)
+    np.testing.assert_allclose(curves.discounted_by_year(discount),
+                               periods_of(n_months, 12) @ (discount[:, None] * use),
+                               rtol=1e-12, atol=1e-15 * n_months)

@@ -20,8 +20,8 @@ from .funding import fiscal_years
 from .metrics import present_values
 from .risks import RiskBlock
 from .rollout import (
+    AdoptionCurves,
     common_month,
-    effective_use,
     lead_window,
     month_indicator,
     wright_multipliers,
@@ -143,11 +143,11 @@ class _Parts:
     def use_groups(self) -> list[FlowAccumulator]:
         """The cost groups with adoption of their own (for per-usage costs)."""
         return [g for g in (self.costs_base, self.costs_later)
-                if g is not None and g.use is not None]
+                if g is not None and g.has_use]
 
     def benefit_groups(self) -> list[FlowAccumulator]:
         return [g for g in (self.benefits_base, self.benefits_later)
-                if g is not None and g.use is not None]
+                if g is not None and g.has_use]
 
 
 class _Timing:
@@ -540,8 +540,8 @@ def _plan_parts(scenario: Scenario, strategy, only: int | str, actual: np.ndarra
     else:
         phases, first = slice(0, len(shares) if only == "all" else 0), 0
     needed = benefits or any(c.basis == "per_usage" for c in scenario.costs)
-    use = (effective_use(n_months, n_trials, shares[phases], list(actual[phases]),
-                         first_phase=first, **adoption) if needed and shares[phases] else None)
+    use = (AdoptionCurves(n_months, n_trials, shares[phases], list(actual[phases]),
+                          first_phase=first, **adoption) if needed and shares[phases] else None)
     return _Parts(FlowAccumulator(n_months, n_trials, use), None,
                   FlowAccumulator(n_months, n_trials, use) if benefits else None, None, only)
 
@@ -571,9 +571,9 @@ def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, wind
     if only is not None:  # a budget plan: costs (and benefits when asked) of one part
         parts = _plan_parts(scenario, strategy, only, actual, n_trials, adoption, benefits)
     else:
-        use_base = effective_use(n_months, n_trials, shares[:1], list(actual[:1]), **adoption)
-        use_later = (effective_use(n_months, n_trials, shares[1:], list(actual[1:]),
-                                   first_phase=1, **adoption) if len(shares) > 1 else None)
+        use_base = AdoptionCurves(n_months, n_trials, shares[:1], list(actual[:1]), **adoption)
+        use_later = (AdoptionCurves(n_months, n_trials, shares[1:], list(actual[1:]),
+                                    first_phase=1, **adoption) if len(shares) > 1 else None)
         parts = _Parts(*(FlowAccumulator(n_months, n_trials, use, gate_month)
                          for use in (use_base, use_later, use_base, use_later)))
 

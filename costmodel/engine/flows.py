@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .rollout import AdoptionCurves
 from .trials import per_trial
 from .windows import TrialWindow
 
@@ -35,18 +36,19 @@ class FlowAccumulator:
     Parameters
     ----------
     n_months, n_trials : int
-    use : ndarray, shape (n_months, n_trials)
-        Effective use ``E(m)``, for terms added with ``scaled_by_use=True``.
+    use : ndarray, shape (n_months, n_trials), or AdoptionCurves
+        Effective use ``E(m)``, for terms added with ``scaled_by_use=True`` (as curves:
+        written out when the monthly flows are asked for, not for a present value).
     watch_month : ndarray of int, shape (n_trials,), optional
         A month per trial whose *running* amount (see :meth:`add`) is kept, for a stage
         gate's run-rate measurement: :attr:`running` (``n_months`` or more: not watched).
     """
 
-    def __init__(self, n_months: int, n_trials: int, use: np.ndarray,
+    def __init__(self, n_months: int, n_trials: int, use: np.ndarray | AdoptionCurves | None,
                  watch_month: np.ndarray | None = None):
         self.n_months = n_months
         self.n_trials = n_trials
-        self.use = use
+        self._use = use
         self.watch_month = watch_month
         self.running = np.zeros(n_trials)
         self._plain: list[tuple[np.ndarray, np.ndarray, str]] = []
@@ -76,7 +78,7 @@ class FlowAccumulator:
         coefficient = per_trial(coefficient, self.n_trials)
         if tag is not None:
             if tag not in self.tagged:
-                self.tagged[tag] = FlowAccumulator(self.n_months, self.n_trials, self.use)
+                self.tagged[tag] = FlowAccumulator(self.n_months, self.n_trials, self._use)
             self.tagged[tag].add(label, profile, coefficient, scaled_by_use=scaled_by_use,
                                  mask=mask)
         if running is not None and self.watch_month is not None:
@@ -136,6 +138,16 @@ class FlowAccumulator:
         return sub
 
     @property
+    def use(self) -> np.ndarray | None:
+        """Effective use ``E(m)`` ``(n_months, n_trials)`` (curves written out here)."""
+        return self._use.array() if isinstance(self._use, AdoptionCurves) else self._use
+
+    @property
+    def has_use(self) -> bool:
+        """Whether the group has adoption of its own, to scale terms by."""
+        return self._use is not None
+
+    @property
     def empty(self) -> bool:
         return not (self._plain or self._scaled or self._masked or self._dense_terms)
 
@@ -175,7 +187,7 @@ class FlowAccumulator:
         if self._plain:
             profiles, coefficients = self._stacked(self._plain)
             out += (matrix @ profiles) @ coefficients
-        rest = FlowAccumulator(self.n_months, self.n_trials, self.use)
+        rest = FlowAccumulator(self.n_months, self.n_trials, self._use)
         rest._scaled, rest._dense, rest._dense_terms = self._scaled, self._dense, self._dense_terms
         for key, (mask, plain, scaled_terms) in self._masked.items():
             if scaled_terms or mask.dense:
@@ -259,13 +271,24 @@ def present_value(groups, discount: np.ndarray) -> np.ndarray:
     if plain:
         profiles, coefficients = stacked(plain)
         out += (discount @ profiles) @ coefficients
-    by_use: dict[int, tuple[np.ndarray, list]] = {}
+    by_use: dict[int, tuple[FlowAccumulator, list]] = {}
     for group, sign in groups:
         if group._scaled:
-            by_use.setdefault(id(group.use), (group.use, []))[1].extend(
+            by_use.setdefault(id(group._use), (group, []))[1].extend(
                 signed(group._scaled, sign))
-    for use, terms in by_use.values():
-        _weighted_present_value(out, discount, terms, use)
+    for group, terms in by_use.values():
+        profiles, coefficients = stacked(terms)
+        curves = group._use
+        years = profiles[::12]
+        if (isinstance(curves, AdoptionCurves)
+                and np.array_equal(np.repeat(years, 12, axis=0)[:group.n_months], profiles)):
+            # profiles that hold through each calendar year: the curves' discounted sum
+            # by year, (k, n_years) @ (n_years, n), no (n_months, n) array
+            weighted = years.T @ curves.discounted_by_year(discount)
+            weighted *= coefficients
+            out += weighted.sum(axis=0)
+        else:
+            _weighted_present_value(out, discount, terms, group.use)
     for group, sign in groups:
         for mask, plain_terms, scaled_terms in group._masked.values():
             if plain_terms:

@@ -15,6 +15,7 @@ from .trials import per_trial
 
 __all__ = [
     "LOGISTIC_SPAN",
+    "AdoptionCurves",
     "common_month",
     "deployed_share",
     "effective_use",
@@ -113,7 +114,8 @@ def effective_use(
     an array ``(n_trials,)`` of months. Powers of a per-trial factor ``q = 81 ** (-1 / h)``
     are built month by month (a multiply per month instead of an ``exp`` per element), in
     one compiled pass per phase (:func:`costmodel._kernels.add_logistic`); the months
-    before a trial's go-live stay exactly 0.
+    before a trial's go-live stay exactly 0. :class:`AdoptionCurves` keeps the curves
+    unwritten, for a present value.
 
     Examples
     --------
@@ -124,19 +126,54 @@ def effective_use(
     >>> [round(float(x), 4) for x in use[:, 1]]
     [0.0, 0.0, 0.0, 0.0889]
     """
-    from costmodel._kernels import add_logistic  # numba: loaded on first use
+    return AdoptionCurves(n_months, n_trials, shares, go_lives, ceiling, months_to_half,
+                          speedup, first_phase).array()
 
-    use = np.zeros((n_months, n_trials))
-    for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True), first_phase):
-        months = common_month(go_live)
-        first = int(np.min(go_live)) if months is None else months
-        if first + 1 >= n_months or n_trials == 0:
-            continue
-        scale, q = phase_logistic(n_trials, share, p, ceiling, months_to_half, speedup)
-        live = per_trial(go_live, n_trials, np.int64)
-        add_logistic(use, np.ascontiguousarray(scale), np.ascontiguousarray(q),
-                     np.ascontiguousarray(live), first)
-    return use
+
+class AdoptionCurves:
+    """The effective use :func:`effective_use` (same arguments) kept as each phase's curve:
+    ``(scale, q)`` of :func:`phase_logistic` and the go-live per trial. Written out by
+    :meth:`array` (once) where monthly flows need it; a present value of terms that hold
+    through each calendar year needs only :meth:`discounted_by_year`, ``n_years`` numbers
+    a trial instead of ``n_months``."""
+
+    def __init__(self, n_months: int, n_trials: int, shares: list[float], go_lives: list,
+                 ceiling, months_to_half, speedup, first_phase: int = 0):
+        self.n_months, self.n_trials = n_months, n_trials
+        #: per phase with months after its earliest go-live: (scale, q, go-lives, earliest)
+        self.phases: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []
+        for p, (share, go_live) in enumerate(zip(shares, go_lives, strict=True), first_phase):
+            months = common_month(go_live)
+            first = int(np.min(go_live)) if months is None else months
+            if first + 1 >= n_months or n_trials == 0:
+                continue
+            scale, q = phase_logistic(n_trials, share, p, ceiling, months_to_half, speedup)
+            self.phases.append((np.ascontiguousarray(scale), np.ascontiguousarray(q),
+                                np.ascontiguousarray(per_trial(go_live, n_trials, np.int64)),
+                                first))
+        self._array: np.ndarray | None = None
+
+    def array(self) -> np.ndarray:
+        """``E(m)``, ``(n_months, n_trials)`` (made once)."""
+        if self._array is None:
+            from costmodel._kernels import add_logistic  # numba: loaded on first use
+
+            self._array = np.zeros((self.n_months, self.n_trials))
+            for scale, q, go_live, first in self.phases:
+                add_logistic(self._array, scale, q, go_live, first)
+        return self._array
+
+    def discounted_by_year(self, discount: np.ndarray) -> np.ndarray:
+        """``Σ_{m in calendar year y} discount[m] · E(m)`` per trial, ``(n_years,
+        n_trials)``: the curves summed in one compiled pass per phase, never written out
+        (:func:`costmodel._kernels.discounted_logistic`)."""
+        from costmodel._kernels import discounted_logistic
+
+        out = np.zeros(((self.n_months + 11) // 12, self.n_trials))
+        for scale, q, go_live, first in self.phases:
+            discounted_logistic(out, np.ascontiguousarray(discount, dtype=float), scale, q,
+                                go_live, first)
+        return out
 
 
 def phase_logistic(n_trials: int, share: float, phase: int, ceiling, months_to_half,
