@@ -74,7 +74,8 @@ def year_spend(i, y, go_live, window, step, yearly, lead, use, ucum, column, seg
     month ``go_live`` and a lead window ending in month ``window``.
 
     ``step``, ``yearly``: ``(2, n_years, n)`` per-calendar-year coefficients of the terms
-    anchored at the go-live (row 0) and at the window's end (row 1); ``lead``
+    anchored at the go-live (row 0) and at the window's end (row 1), or
+    ``(1, n_years, n)`` where the two coincide (one row for both); ``lead``
     ``(1 + n_leases, n_years, n)``: one-time costs paid at once (row 0) or through lease
     ``l`` (row ``1 + l``); ``use`` ``(n_years, n)`` with ``ucum[:, column]`` the trial's
     cumulative adoption curve (:func:`use_cumulative`); ``segments`` ``(n_segments, 4)``:

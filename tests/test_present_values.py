@@ -202,3 +202,11 @@ def test_present_value_on_unwritten_adoption_curves_is_the_discounted_total(
     np.testing.assert_allclose(curves.discounted_by_year(discount),
                                periods_of(n_months, 12) @ (discount[:, None] * use),
                                rtol=1e-12, atol=1e-15 * n_months)
+
+
+def test_curves_refuse_a_discount_of_another_length():
+    # the kernel reads one factor per month: a discount of another horizon is refused, not
+    # read past its end
+    curves = AdoptionCurves(24, 3, [1.0], [2], 0.9, 4.0, 1.0)
+    with pytest.raises(ValueError, match=r"discount has shape \(36,\)"):
+        curves.discounted_by_year(np.ones(36))

@@ -38,7 +38,8 @@ class FlowAccumulator:
     n_months, n_trials : int
     use : ndarray, shape (n_months, n_trials), or AdoptionCurves
         Effective use ``E(m)``, for terms added with ``scaled_by_use=True`` (as curves:
-        written out when the monthly flows are asked for, not for a present value).
+        written out on first use of :attr:`use`, which a present value of profiles that
+        hold through each calendar year does without).
     watch_month : ndarray of int, shape (n_trials,), optional
         A month per trial whose *running* amount (see :meth:`add`) is kept, for a stage
         gate's run-rate measurement: :attr:`running` (``n_months`` or more: not watched).
@@ -256,9 +257,11 @@ def present_value(groups, discount: np.ndarray) -> np.ndarray:
     any total: ``(d·P)ᵀ @ C`` for plain terms, and ``(d ⊙ P)ᵀ @ W`` then summed with
     ``C`` where a weight ``W`` (the use ``E``, a mask, or both) varies by trial, ``(k, n)``
     products instead of ``(n_months, n)`` arrays. The groups' plain terms go through one
-    product, and the terms scaled by one use (a phase's costs and benefits) through one;
-    a sign multiplies the profiles (exactly). ``discount`` ``(n_months,)`` is the discount
-    factor of each month."""
+    product, and the terms scaled by one use (a phase's costs and benefits) through one:
+    on :class:`~costmodel.engine.rollout.AdoptionCurves` with profiles that hold through
+    each calendar year, ``P_yᵀ @ D`` with ``D`` the curves' discounted sums by year
+    (never written out month by month). A sign multiplies the profiles (exactly).
+    ``discount`` ``(n_months,)`` is the discount factor of each month."""
     groups = [(group, sign) for group, sign in groups if group is not None]
     out = np.zeros(groups[0][0].n_trials)
     groups = [(group, sign) for group, sign in groups if not group.empty]

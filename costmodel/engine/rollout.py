@@ -169,6 +169,9 @@ class AdoptionCurves:
         (:func:`costmodel._kernels.discounted_logistic`)."""
         from costmodel._kernels import discounted_logistic
 
+        if np.shape(discount) != (self.n_months,):  # the kernel reads a month per factor
+            raise ValueError(f"discount has shape {np.shape(discount)}; expected one factor "
+                             f"per month, ({self.n_months},)")
         out = np.zeros(((self.n_months + 11) // 12, self.n_trials))
         for scale, q, go_live, first in self.phases:
             discounted_logistic(out, np.ascontiguousarray(discount, dtype=float), scale, q,
