@@ -274,24 +274,13 @@ def present_value(groups, discount: np.ndarray) -> np.ndarray:
     if plain:
         profiles, coefficients = stacked(plain)
         out += (discount @ profiles) @ coefficients
-    by_use: dict[int, tuple[FlowAccumulator, list]] = {}
+    by_use: dict[int, tuple[np.ndarray | AdoptionCurves, list]] = {}
     for group, sign in groups:
         if group._scaled:
-            by_use.setdefault(id(group._use), (group, []))[1].extend(
+            by_use.setdefault(id(group._use), (group._use, []))[1].extend(
                 signed(group._scaled, sign))
-    for group, terms in by_use.values():
-        profiles, coefficients = stacked(terms)
-        curves = group._use
-        years = profiles[::12]
-        if (isinstance(curves, AdoptionCurves)
-                and np.array_equal(np.repeat(years, 12, axis=0)[:group.n_months], profiles)):
-            # profiles that hold through each calendar year: the curves' discounted sum
-            # by year, (k, n_years) @ (n_years, n), no (n_months, n) array
-            weighted = years.T @ curves.discounted_by_year(discount)
-            weighted *= coefficients
-            out += weighted.sum(axis=0)
-        else:
-            _weighted_present_value(out, discount, terms, group.use)
+    for use, terms in by_use.values():
+        _weighted_present_value(out, discount, terms, use)
     for group, sign in groups:
         for mask, plain_terms, scaled_terms in group._masked.values():
             if plain_terms:
@@ -306,9 +295,19 @@ def present_value(groups, discount: np.ndarray) -> np.ndarray:
 
 
 def _weighted_present_value(out: np.ndarray, discount: np.ndarray, terms,
-                            weight: np.ndarray) -> None:
-    """Add ``Σ_m d_m Σ_k P[m, k] C[k, t] W[m, t]`` to ``out``, as ``Σ_k C ⊙ ((d ⊙ P)ᵀ @ W)``."""
+                            weight: np.ndarray | AdoptionCurves) -> None:
+    """Add ``Σ_m d_m Σ_k P[m, k] C[k, t] W[m, t]`` to ``out``, as ``Σ_k C ⊙ ((d ⊙ P)ᵀ @ W)``;
+    for ``W`` adoption curves and profiles that hold through each calendar year, as
+    ``Σ_k C ⊙ (P_yᵀ @ D)`` with ``D`` the curves' discounted sums by year: ``(k, n_years)
+    @ (n_years, n)``, no ``(n_months, n)`` array."""
     profiles, coefficients = FlowAccumulator._stacked(terms)
-    weighted = (profiles * discount[:, None]).T @ weight  # (k, n)
+    years = profiles[::12]
+    if (isinstance(weight, AdoptionCurves)
+            and np.array_equal(np.repeat(years, 12, axis=0)[:profiles.shape[0]], profiles)):
+        weighted = years.T @ weight.discounted_by_year(discount)
+    else:
+        if isinstance(weight, AdoptionCurves):
+            weight = weight.array()
+        weighted = (profiles * discount[:, None]).T @ weight  # (k, n)
     weighted *= coefficients
     out += weighted.sum(axis=0)

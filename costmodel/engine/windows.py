@@ -73,10 +73,12 @@ class TrialWindow:
         """Whether the windows cover, on average, more than a quarter of the horizon
         (found once)."""
         if self._dense is None:
-            n = self.n_months
-            months = (np.minimum(np.maximum(self.hi, 0), n)
-                      - np.minimum(np.maximum(self.lo, 0), n))
-            self._dense = bool(self.every == 1 and 4 * int(months.sum()) > n * months.size)
+            self._dense = False
+            if self.every == 1:
+                n = self.n_months
+                months = (np.minimum(np.maximum(self.hi, 0), n)
+                          - np.minimum(np.maximum(self.lo, 0), n))
+                self._dense = 4 * int(months.sum()) > n * months.size
         return self._dense
 
     def array(self) -> np.ndarray:
