@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 from ._memory import retain_freed_memory
 from .engine import DISRUPTION_CATEGORY, strategy_cash_flows
 from .engine.bands import BandStore
-from .engine.cashflow import strategy_net_present_value
+from .engine.cashflow import TimedTerms, strategy_net_present_value
 from .engine.deferral import deferred_go_lives, defers
 from .engine.flows import add_sums
 from .engine.funding import FundingPlan, funding_metrics, grant_awards
@@ -185,7 +185,7 @@ class _StrategyRun:
         if self.defers:
             deferral = deferred_go_lives(self.scenario, self.index, draws, go_lives, self.plan)
             flows = strategy_cash_flows(self.scenario, self.index, draws, deferral.go_lives,
-                                        deferral.windows)
+                                        deferral.windows, terms=True)
         else:
             flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
         block = block_metrics(rate, flows.costs, flows.benefits,
@@ -200,7 +200,7 @@ class _StrategyRun:
             business["deferral_months"] = deferral.months.astype(float)
             business["phases_deferred"] = deferral.phases.astype(float)
             business["npv_without_deferral"] = self._without_deferral(draws, go_lives, deferral,
-                                                                      block["npv"])
+                                                                      block["npv"], flows.terms)
         for name, values in outputs.funding.items():
             values[at] = business[name]
         outputs.breach[:, at] = over
@@ -224,17 +224,22 @@ class _StrategyRun:
         outputs["npv_without_gate"][at] = without
 
     def _without_deferral(self, draws: Draws, go_lives: np.ndarray, deferral,
-                          npv: np.ndarray) -> np.ndarray:
+                          npv: np.ndarray, terms: TimedTerms) -> np.ndarray:
         """The project NPV had the budget deferred nothing: the trials it moved priced
-        again with their go-lives after slip alone (:func:`strategy_net_present_value`)."""
+        again with their go-lives after slip alone. Where it moved most of them, all
+        trials, from the deferred flows' own ``terms`` re-timed where they can be
+        (:meth:`~costmodel.engine.cashflow.TimedTerms.net_present_value`); else those
+        trials alone, their terms added again (:func:`strategy_net_present_value`)."""
         out = npv.copy()
         moved = np.flatnonzero(deferral.deferred)
         if moved.size == 0:
             return out
         every = 2 * moved.size > draws.n_trials  # most of them: price all, copy nothing
-        again = strategy_net_present_value(
-            self.scenario, self.index, *((draws, go_lives) if every
-                                         else (draws.take(moved), go_lives[:, moved])))
+        again = terms.net_present_value(go_lives) if every else None
+        if again is None:
+            again = strategy_net_present_value(
+                self.scenario, self.index, *((draws, go_lives) if every
+                                             else (draws.take(moved), go_lives[:, moved])))
         out[moved] = again[moved] if every else again
         return out
 

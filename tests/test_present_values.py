@@ -22,6 +22,7 @@ from costmodel.engine.risks import RiskBlock
 from costmodel.engine.rollout import AdoptionCurves
 from costmodel.engine.schedule import actual_go_lives
 from costmodel.engine.windows import TrialWindow
+from costmodel.scenario import parse_scenario
 from costmodel.uncertainty import draw
 from tests.test_phase_budget import funded_scenarios
 from tests.test_reference_events import FEATURES, event_scenarios, feature_scenario
@@ -52,6 +53,72 @@ def test_present_values_from_terms_equal_the_discounted_flows(scenario, seed, pe
             go_lives = np.sort(rng.integers(0, n_months + 1, size=(n_phases, n)), axis=0)
             windows = go_lives + rng.integers(0, 3, size=(n_phases, n))
         assert_present_values_match(scenario, k, draws, go_lives, windows)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=funded_scenarios(), seed=st.integers(0, 2**32), aligned=st.booleans(),
+       common=st.booleans())
+def test_terms_timed_again_price_as_the_flows_at_the_new_months(scenario, seed, aligned,
+                                                                common):
+    # the deferred flows' own terms re-timed (the NPV had the budget deferred nothing)
+    # against the flows made at the new months and discounted month by month; the rates
+    # of escalation and growth fixed in most examples (a rate drawn per trial makes its
+    # terms' profiles vary by trial: they cannot be re-timed)
+    data = scenario.to_data()
+    if seed % 4:
+        for item, rate in [(c, "escalation") for c in data["costs"]] + [
+                (b, "growth") for b in data["benefits"]]:
+            if not isinstance(item.get(rate, 0.0), int | float):
+                item[rate] = 0.04
+    scenario = parse_scenario(data)
+    n = 11
+    n_months = scenario.horizon_months
+    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
+    rng = np.random.default_rng(seed + 1)
+    for k, strategy in enumerate(scenario.strategies):
+        n_phases = len(strategy.phases)
+        go_lives = np.sort(rng.integers(0, n_months + 1, size=(n_phases, n)), axis=0)
+        go_lives[:, 0], go_lives[:, 1] = 0, 1  # never the same month in every trial
+        windows = go_lives if aligned else go_lives + rng.integers(0, 3, size=(n_phases, n))
+        windows[:, 1] = 2  # nor the same lead window
+        terms = strategy_cash_flows(scenario, k, draws, go_lives, windows, terms=True).terms
+        if common:  # the months after slip alone, without slip: the planned months
+            again, again_windows = None, None
+        else:
+            again = np.sort(rng.integers(0, n_months + 1, size=(n_phases, n)), axis=0)
+            again_windows = again + rng.integers(0, 2, size=(n_phases, n))
+        got = terms.net_present_value(again, again_windows)
+        flows = strategy_cash_flows(scenario, k, draws, again, again_windows)
+        pv_costs, pv_benefits = present_values(scenario.rate_monthly, flows.costs,
+                                               flows.benefits)
+        dense = any(group is not None and group.varies_by_trial for group in (
+            terms.parts.costs_base, terms.parts.costs_later, terms.parts.benefits_base,
+            terms.parts.benefits_later))
+        cut = aligned and not common and bool((again != again_windows).any())
+        # re-timed unless a term's profile varies by trial, or the terms from the go-live
+        # and from the lead window's end share masks the new months keep apart
+        assert (got is None) == (dense or cut)
+        if got is not None:
+            np.testing.assert_allclose(got, pv_benefits - pv_costs, rtol=1e-10,
+                                       atol=1e-10 * (1.0 + np.abs(pv_costs).max()
+                                                     + np.abs(pv_benefits).max()))
+
+
+def test_terms_are_not_timed_again_past_a_gate_or_risk_event():
+    # their NPV is not a sum of the terms: the flows must be formed
+    rng = np.random.default_rng(6)
+    for feature in ("gate keep_pilot exact", "cost risk", "abandonment"):
+        scenario = feature_scenario(**FEATURES[feature])
+        n_months = scenario.horizon_months
+        draws = draw(scenario, 64, sampler="mc", rng=np.random.default_rng(5))
+        for k, strategy in enumerate(scenario.strategies):
+            if feature.startswith("gate") and strategy.gate is None:
+                continue
+            go_lives = np.sort(rng.integers(0, n_months // 2, size=(len(strategy.phases), 64)),
+                               axis=0)
+            terms = strategy_cash_flows(scenario, k, draws, go_lives, terms=True).terms
+            assert not terms.quiet, feature
+            assert terms.net_present_value(go_lives + 1) is None, feature
 
 
 @pytest.mark.parametrize("feature", sorted(FEATURES))

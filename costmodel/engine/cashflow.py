@@ -35,6 +35,7 @@ __all__ = [
     "GateBlock",
     "PlannedFlows",
     "StrategyFlows",
+    "TimedTerms",
     "planned_flows",
     "strategy_cash_flows",
     "strategy_net_present_value",
@@ -96,6 +97,8 @@ class StrategyFlows:
         budget.
     abandoned : ndarray of int, shape (n_trials,)
         Month the project is abandoned in each trial (``n_months``: never).
+    terms : TimedTerms or None
+        The terms behind the flows, to price them at other go-lives (when asked).
     """
 
     costs: np.ndarray
@@ -106,6 +109,7 @@ class StrategyFlows:
     leased: tuple[np.ndarray, ...] = ()
     unbudgeted: np.ndarray | None = None
     abandoned: np.ndarray | None = None
+    terms: TimedTerms | None = None
 
 
 @dataclass
@@ -167,12 +171,13 @@ class _Timing:
         self.common = [common_month(row) for row in go_lives]
         self.common_windows = [common_month(row) for row in windows]
         #: phases whose lead window ends at the go-live in every trial where either is
-        #: within the horizon (no slip): the terms from either month on then share one
-        #: window, so one pass sums them
-        self.aligned = [common is None and bool(np.all((row == end) | (np.minimum(row, end)
-                                                                         >= n_months)))
-                        for common, row, end in zip(self.common, go_lives, windows,
-                                                    strict=True)]
+        #: within the horizon (no slip)
+        self.coincide = [bool(np.all((row == end) | (np.minimum(row, end) >= n_months)))
+                         for row, end in zip(go_lives, windows, strict=True)]
+        #: those whose months vary by trial: the terms from either month on then share
+        #: one window, so one pass sums them
+        self.aligned = [common is None and both
+                        for common, both in zip(self.common, self.coincide, strict=True)]
         self._masks: dict[tuple, TrialWindow] = {}
         self.ones = np.ones(n_months)
 
@@ -200,7 +205,7 @@ class _Timing:
     def window(self, p: int, months: int) -> tuple[np.ndarray, np.ndarray | None]:
         """1 in the ``months`` months from phase ``p``'s go-live."""
         n, start = self.n_months, self.go_lives[p]
-        return self._timed(("window", p), self.common[p],
+        return self._timed(("window", p, months), self.common[p],
                            lambda m: month_indicator(n, m, m + months),
                            lambda: TrialWindow.step(n, start, start + months))
 
@@ -222,6 +227,20 @@ class _Timing:
         return self._timed(("lead", p), self.common_windows[p],
                            lambda m: lead_window(n, m, lead),
                            lambda: TrialWindow.lead(n, end, lead))
+
+    @property
+    def per_trial(self) -> bool:
+        """Whether every phase's go-live and lead window vary by trial (each of its terms
+        then has a mask, made by one of the methods above)."""
+        return all(m is None for m in (*self.common, *self.common_windows))
+
+    def retimed(self, mask: TrialWindow, other: _Timing) -> tuple[np.ndarray, TrialWindow | None]:
+        """The profile and mask that ``other`` gives the terms this timing put under
+        ``mask`` (the same kind of window, for the same phase)."""
+        kind, p, *months = next(key for key, made in self._masks.items() if made is mask)
+        if kind.startswith("started"):
+            return other.started(p, yearly=kind == "started yearly")
+        return getattr(other, kind)(p, *months)
 
 
 def _step_factor(n_months: int, yearly_rate) -> np.ndarray:
@@ -546,6 +565,17 @@ def _plan_parts(scenario: Scenario, strategy, only: int | str, actual: np.ndarra
                   FlowAccumulator(n_months, n_trials, use) if benefits else None, None, only)
 
 
+def _curves(n_months: int, shares: list[float], actual: np.ndarray,
+            adoption: dict) -> tuple[AdoptionCurves, AdoptionCurves | None]:
+    """The adoption of the pilot (phase 0) and of the later phases (``None`` for a single
+    phase) at the go-lives ``actual`` ``(n_phases, n)``; ``adoption``: the curves' draws."""
+    n_trials = actual.shape[1]
+    base = AdoptionCurves(n_months, n_trials, shares[:1], list(actual[:1]), **adoption)
+    later = (AdoptionCurves(n_months, n_trials, shares[1:], list(actual[1:]), first_phase=1,
+                            **adoption) if len(shares) > 1 else None)
+    return base, later
+
+
 def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, windows,
            watch: bool, only: int | str | None = None,
            benefits: bool = True) -> tuple[_Parts, _Timing, dict]:
@@ -571,9 +601,7 @@ def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, wind
     if only is not None:  # a budget plan: costs (and benefits when asked) of one part
         parts = _plan_parts(scenario, strategy, only, actual, n_trials, adoption, benefits)
     else:
-        use_base = AdoptionCurves(n_months, n_trials, shares[:1], list(actual[:1]), **adoption)
-        use_later = (AdoptionCurves(n_months, n_trials, shares[1:], list(actual[1:]),
-                                    first_phase=1, **adoption) if len(shares) > 1 else None)
+        use_base, use_later = _curves(n_months, shares, actual, adoption)
         parts = _Parts(*(FlowAccumulator(n_months, n_trials, use, gate_month)
                          for use in (use_base, use_later, use_base, use_later)))
 
@@ -601,7 +629,57 @@ def _start(scenario: Scenario, strategy_index: int, draws: Draws, go_lives, wind
         value = _benefit_value(scenario, draws, index, item.kind) * quality
         for group in groups:
             group.add(item.name, growth, value, scaled_by_use=True)
-    return parts, timing, {"gate_month": gate_month}
+    return parts, timing, {"gate_month": gate_month, "adoption": adoption}
+
+
+@dataclass(frozen=True)
+class TimedTerms:
+    """A strategy's terms as :func:`strategy_cash_flows` added them for a block of trials
+    (its parts) and the timing that placed them: the same terms can be priced at other
+    go-lives (:meth:`net_present_value`) without being added again."""
+
+    parts: _Parts
+    timing: _Timing
+    adoption: dict
+    shares: list[float]
+    planned: list[int]
+    rate: float
+    #: no gate and no risk event in these trials (the NPV is then a sum of the terms)
+    quiet: bool
+
+    def net_present_value(self, go_lives, windows=None) -> np.ndarray | None:
+        """:func:`strategy_net_present_value` of the same trials at the go-lives
+        ``go_lives`` and lead windows ``windows`` (same forms; default: as planned) [currency]
+        ``(n_trials,)``: each mask's terms timed again by the same kind of window for the
+        same phase, the adoption curves made again at the new go-lives. ``None`` where
+        the terms cannot be re-timed: a gate or a risk event in these trials, a phase
+        whose months were the same in every trial (its terms then carry no mask), a term
+        whose profile varies by trial (its mask multiplied in), or a phase whose lead
+        window ended with its go-live here (its terms from either month on share one
+        mask) but not at the new months."""
+        timing = self.timing
+        n_trials = timing.go_lives.shape[1]
+        other = _Timing(timing.n_months, _months_per_trial(go_lives, self.planned, n_trials),
+                        _months_per_trial(windows, self.planned, n_trials), timing.lead_time)
+        parts = self.parts
+        groups = (parts.benefits_base, parts.benefits_later, parts.costs_base,
+                  parts.costs_later)
+        if (not self.quiet or not timing.per_trial
+                or any(a and not b for a, b in zip(timing.aligned, other.coincide, strict=True))
+                or any(g is not None and g.varies_by_trial for g in groups)):
+            return None
+        base, later = _curves(timing.n_months, self.shares, other.go_lives, self.adoption)
+        discount = (1.0 + self.rate) ** -np.arange(timing.n_months)
+        uses = {id(parts.costs_base._use): base}
+        if parts.costs_later is not None:
+            uses[id(parts.costs_later._use)] = later
+
+        def again(group: FlowAccumulator | None) -> FlowAccumulator | None:
+            return None if group is None else group.retimed(
+                uses.get(id(group._use)), lambda mask: timing.retimed(mask, other))
+
+        return present_value([(again(group), sign) for group, sign in zip(
+            groups, (1.0, 1.0, -1.0, -1.0), strict=True)], discount)
 
 
 @dataclass(frozen=True)
@@ -645,7 +723,8 @@ def fixed_plan_by_period(scenario: Scenario, strategy_index: int, draws: Draws,
 
 
 def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
-                        go_lives=None, windows=None, *, detail: bool = True) -> StrategyFlows:
+                        go_lives=None, windows=None, *, detail: bool = True,
+                        terms: bool = False) -> StrategyFlows:
     """Monthly costs and benefits of strategy ``strategy_index`` for the trials in ``draws``.
 
     ``go_lives`` are the phases' actual go-live months for these trials (after schedule
@@ -655,7 +734,8 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     it). Risk events and the stage gate come from ``draws``. Returns month-major arrays
     ``(n_months, n_trials)``; see :class:`StrategyFlows`. Without ``detail``, the costs
     and benefits alone (the same values): no sums by category or item, no leased or
-    unbudgeted flows, and no flows without a failed gate.
+    unbudgeted flows, and no flows without a failed gate. ``terms``: keep the terms
+    (:class:`TimedTerms`), to price them at other go-lives.
 
     Examples
     --------
@@ -723,13 +803,16 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     def tagged_flow(tag: str, rows: int = n_months) -> np.ndarray:
         return tagged[tag] if tag in tagged else np.zeros((rows, n_trials))
 
+    kept = (TimedTerms(parts, timing, extra["adoption"], shares,
+                       [p.go_live for p in strategy.phases], scenario.rate_monthly,
+                       gate is None and risk.quiet) if terms else None)
     return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
                          benefit_sums_by_item=benefit_sums, gate=gate_block,
                          leased=tuple(tagged_flow(f"lease {k}")
                                       for k in range(len(funding.leases))),
                          unbudgeted=(tagged_flow(UNBUDGETED, years.shape[0])
                                      if funding.budget else None),
-                         abandoned=risk.abandoned)
+                         abandoned=risk.abandoned, terms=kept)
 
 
 def strategy_net_present_value(scenario: Scenario, strategy_index: int, draws: Draws,

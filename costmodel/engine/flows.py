@@ -149,6 +149,33 @@ class FlowAccumulator:
         return self._use is not None
 
     @property
+    def varies_by_trial(self) -> bool:
+        """Whether some term's profile varies by trial (written out with its mask, if any,
+        multiplied in)."""
+        return bool(self._dense_terms)
+
+    def retimed(self, use: np.ndarray | AdoptionCurves | None, timed) -> FlowAccumulator:
+        """The same terms timed again, for a present value: each mask's terms by
+        ``timed(mask)``, a profile and a mask (``None``: the profile alone, multiplied
+        in); ``use`` for the terms scaled by use. Not watched, no tagged accumulators;
+        terms whose profile varies by trial cannot be re-timed (see
+        :attr:`varies_by_trial`)."""
+        if self.varies_by_trial:
+            raise ValueError("terms whose profile varies by trial cannot be re-timed")
+        out = FlowAccumulator(self.n_months, self.n_trials, use)
+        out._plain, out._scaled = list(self._plain), list(self._scaled)
+        for mask, plain, scaled in self._masked.values():
+            profile, again = timed(mask)
+            if again is None:
+                out._plain += [(f * profile, c, label) for f, c, label in plain]
+                out._scaled += [(f * profile, c, label) for f, c, label in scaled]
+            else:  # a mask's profile is ones: the terms' profiles stand as they are
+                entry = out._masked.setdefault(id(again), (again, [], []))
+                entry[1].extend(plain)
+                entry[2].extend(scaled)
+        return out
+
+    @property
     def empty(self) -> bool:
         return not (self._plain or self._scaled or self._masked or self._dense_terms)
 
