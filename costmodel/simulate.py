@@ -30,6 +30,7 @@ from .engine.deferral import deferred_go_lives, defers
 from .engine.flows import add_sums
 from .engine.funding import FundingPlan, funding_metrics, grant_awards
 from .engine.metrics import block_metrics, present_values
+from .engine.phase_budget import Calendar
 from .engine.schedule import actual_go_lives
 from .errors import Problem, ScenarioError
 from .results import (
@@ -132,6 +133,8 @@ class _StrategyRun:
         self.gated = scenario.strategies[index].gate is not None
         self.plan = FundingPlan.of(scenario.funding, scenario.horizon_months)
         self.defers = defers(scenario, index)
+        #: the months' fiscal and calendar years as the deferral search reads them
+        self.calendar = Calendar.of(scenario, index, self.plan) if self.defers else None
         self.budget = scenario.funding.budget is not None
         #: the business's cash run with the project's when its financing is the same in
         #: every trial (funding_metrics then needs no pass of its own)
@@ -183,7 +186,8 @@ class _StrategyRun:
         go_lives = actual_go_lives(self.scenario, self.index, draws)
         deferral = None
         if self.defers:
-            deferral = deferred_go_lives(self.scenario, self.index, draws, go_lives, self.plan)
+            deferral = deferred_go_lives(self.scenario, self.index, draws, go_lives, self.plan,
+                                         self.calendar)
             flows = strategy_cash_flows(self.scenario, self.index, draws, deferral.go_lives,
                                         deferral.windows, terms=True)
         else:

@@ -78,7 +78,8 @@ def budget_spend(scenario: Scenario, flows: PlannedFlows) -> np.ndarray:
 
 
 def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
-                      go_lives: np.ndarray, plan: FundingPlan) -> Deferral:
+                      go_lives: np.ndarray, plan: FundingPlan,
+                      calendar: Calendar | None = None) -> Deferral:
     """Apply the ``defer`` policy to the go-lives after slip ``go_lives`` ``(n_phases, n)``.
 
     Phase by phase: the spend already committed (the items of no phase, the earlier
@@ -89,7 +90,8 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
     an outage), without the productivity dip and incident costs (outside the budget). A
     phase that fits in no month within the horizon is not started (no cost), nor are the
     phases after it. Each trial's search runs in compiled code over the phase's terms
-    (:mod:`costmodel.engine.phase_budget`).
+    (:mod:`costmodel.engine.phase_budget`). ``calendar``: the strategy's
+    :class:`~costmodel.engine.phase_budget.Calendar` under ``plan``, when already made.
     """
     from .. import _kernels
 
@@ -98,7 +100,7 @@ def deferred_go_lives(scenario: Scenario, strategy_index: int, draws: Draws,
     n_months = scenario.horizon_months
     budget = scenario.funding.budget
     cap, tolerance = budget.yearly_cap, 1e-9 * budget.yearly_cap
-    calendar = Calendar.of(scenario, strategy_index, plan)
+    calendar = Calendar.of(scenario, strategy_index, plan) if calendar is None else calendar
     never = n_months + strategy.lead_time_months + 1  # a lead window wholly past the horizon
     slipped = go_lives.astype(np.int64)
     final = np.empty((n_phases, n), dtype=np.int64)
