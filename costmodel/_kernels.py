@@ -96,10 +96,10 @@ def year_spend(i, y, go_live, window, step, yearly, lead, use, ucum, column, seg
             if lo < e:
                 total += step[k, year, i] * (e - lo)
                 amount = yearly[k, year, i]
-                if amount != 0.0:
-                    first = a + ((lo - a + 11) // 12) * 12  # the first month a + 12j >= lo
-                    if first < e:
-                        total += amount * ((e - 1 - first) // 12 + 1)
+                # a segment lies within a calendar year: the month a + 12j >= lo, if
+                # before its end, is the only one in it
+                if amount != 0.0 and a + ((lo - a + 11) // 12) * 12 < e:
+                    total += amount
         if e > go_live:
             lo = max(b, go_live)
             total += use[year, i] * (ucum[e - go_live, column] - ucum[lo - go_live, column])
