@@ -80,7 +80,8 @@ def year_spend(i, y, go_live, window, step, yearly, lead, use, ucum, column, seg
     ``l`` (row ``1 + l``); ``use`` ``(n_years, n)`` with ``ucum[:, column]`` the trial's
     cumulative adoption curve (:func:`use_cumulative`); ``segments`` ``(n_segments, 4)``:
     first month, end, fiscal year and calendar year of each part of a fiscal year within
-    one calendar year, year ``y``'s at rows ``bounds[y] … bounds[y + 1]``; ``fiscal``
+    one calendar year (never across one: a yearly cost then falls at most once in a
+    segment), year ``y``'s at rows ``bounds[y] … bounds[y + 1]``; ``fiscal``
     ``(n_fiscal_years, 2)``: first month and end of each fiscal year. Exactly 0 in a
     year that ends before ``min(go_live, window, window - lead_time)`` (no term reaches
     it).

@@ -189,7 +189,7 @@ class _StrategyRun:
             deferral = deferred_go_lives(self.scenario, self.index, draws, go_lives, self.plan,
                                          self.calendar)
             flows = strategy_cash_flows(self.scenario, self.index, draws, deferral.go_lives,
-                                        deferral.windows, terms=True)
+                                        deferral.windows, terms=self._moves_most(deferral))
         else:
             flows = strategy_cash_flows(self.scenario, self.index, draws, go_lives)
         block = block_metrics(rate, flows.costs, flows.benefits,
@@ -227,8 +227,13 @@ class _StrategyRun:
             outputs["ratio"][at] = gate.ratio
         outputs["npv_without_gate"][at] = without
 
+    @staticmethod
+    def _moves_most(deferral) -> bool:
+        """Whether the budget moved most of a block's trials."""
+        return 2 * int(deferral.deferred.sum()) > deferral.deferred.size
+
     def _without_deferral(self, draws: Draws, go_lives: np.ndarray, deferral,
-                          npv: np.ndarray, terms: TimedTerms) -> np.ndarray:
+                          npv: np.ndarray, terms: TimedTerms | None) -> np.ndarray:
         """The project NPV had the budget deferred nothing: the trials it moved priced
         again with their go-lives after slip alone. Where it moved most of them, all
         trials, from the deferred flows' own ``terms`` re-timed where they can be
@@ -238,7 +243,7 @@ class _StrategyRun:
         moved = np.flatnonzero(deferral.deferred)
         if moved.size == 0:
             return out
-        every = 2 * moved.size > draws.n_trials  # most of them: price all, copy nothing
+        every = self._moves_most(deferral)  # price all, copy nothing
         again = terms.net_present_value(go_lives) if every else None
         if again is None:
             again = strategy_net_present_value(

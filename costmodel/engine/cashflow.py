@@ -229,7 +229,7 @@ class _Timing:
                            lambda: TrialWindow.lead(n, end, lead))
 
     @property
-    def per_trial(self) -> bool:
+    def all_per_trial(self) -> bool:
         """Whether every phase's go-live and lead window vary by trial (each of its terms
         then has a mask, made by one of the methods above)."""
         return all(m is None for m in (*self.common, *self.common_windows))
@@ -237,7 +237,10 @@ class _Timing:
     def retimed(self, mask: TrialWindow, other: _Timing) -> tuple[np.ndarray, TrialWindow | None]:
         """The profile and mask that ``other`` gives the terms this timing put under
         ``mask`` (the same kind of window, for the same phase)."""
-        kind, p, *months = next(key for key, made in self._masks.items() if made is mask)
+        keys = [key for key, made in self._masks.items() if made is mask]
+        if not keys:
+            raise ValueError("the mask was not made by this timing: it cannot be re-timed")
+        kind, p, *months = keys[0]
         if kind.startswith("started"):
             return other.started(p, yearly=kind == "started yearly")
         return getattr(other, kind)(p, *months)
@@ -640,18 +643,23 @@ class TimedTerms:
 
     parts: _Parts
     timing: _Timing
+    #: the adoption curves' draws (ceiling, months to half, speed-up), per trial
     adoption: dict
+    #: each phase's share of the organisation [fraction]
     shares: list[float]
+    #: each phase's planned go-live [month]: the lead windows' end by default
     planned: list[int]
-    rate: float
+    #: the discount rate [per month]
+    rate_monthly: float
     #: no gate and no risk event in these trials (the NPV is then a sum of the terms)
     quiet: bool
 
     def net_present_value(self, go_lives, windows=None) -> np.ndarray | None:
         """:func:`strategy_net_present_value` of the same trials at the go-lives
-        ``go_lives`` and lead windows ``windows`` (same forms; default: as planned) [currency]
-        ``(n_trials,)``: each mask's terms timed again by the same kind of window for the
-        same phase, the adoption curves made again at the new go-lives. ``None`` where
+        ``go_lives`` and lead windows ``windows`` (same forms; default: as planned),
+        ``(n_trials,)`` [currency]: each mask's terms timed again by the same kind of
+        window for the same phase, the adoption curves made again at the new go-lives.
+        ``None`` where
         the terms cannot be re-timed: a gate or a risk event in these trials, a phase
         whose months were the same in every trial (its terms then carry no mask), a term
         whose profile varies by trial (its mask multiplied in), or a phase whose lead
@@ -664,22 +672,16 @@ class TimedTerms:
         parts = self.parts
         groups = (parts.benefits_base, parts.benefits_later, parts.costs_base,
                   parts.costs_later)
-        if (not self.quiet or not timing.per_trial
+        if (not self.quiet or not timing.all_per_trial
                 or any(a and not b for a, b in zip(timing.aligned, other.coincide, strict=True))
                 or any(g is not None and g.varies_by_trial for g in groups)):
             return None
         base, later = _curves(timing.n_months, self.shares, other.go_lives, self.adoption)
-        discount = (1.0 + self.rate) ** -np.arange(timing.n_months)
-        uses = {id(parts.costs_base._use): base}
-        if parts.costs_later is not None:
-            uses[id(parts.costs_later._use)] = later
-
-        def again(group: FlowAccumulator | None) -> FlowAccumulator | None:
-            return None if group is None else group.retimed(
-                uses.get(id(group._use)), lambda mask: timing.retimed(mask, other))
-
-        return present_value([(again(group), sign) for group, sign in zip(
-            groups, (1.0, 1.0, -1.0, -1.0), strict=True)], discount)
+        discount = (1.0 + self.rate_monthly) ** -np.arange(timing.n_months)
+        return present_value([
+            (group.retimed(use, lambda mask: timing.retimed(mask, other)), sign)
+            for group, use, sign in zip(groups, (base, later, base, later),
+                                        (1.0, 1.0, -1.0, -1.0), strict=True)], discount)
 
 
 @dataclass(frozen=True)
@@ -734,8 +736,8 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
     it). Risk events and the stage gate come from ``draws``. Returns month-major arrays
     ``(n_months, n_trials)``; see :class:`StrategyFlows`. Without ``detail``, the costs
     and benefits alone (the same values): no sums by category or item, no leased or
-    unbudgeted flows, and no flows without a failed gate. ``terms``: keep the terms
-    (:class:`TimedTerms`), to price them at other go-lives.
+    unbudgeted flows, and no flows without a failed gate. ``terms`` (with ``detail``):
+    keep the terms (:class:`TimedTerms`), to price them at other go-lives.
 
     Examples
     --------
@@ -805,7 +807,7 @@ def strategy_cash_flows(scenario: Scenario, strategy_index: int, draws: Draws,
 
     kept = (TimedTerms(parts, timing, extra["adoption"], shares,
                        [p.go_live for p in strategy.phases], scenario.rate_monthly,
-                       gate is None and risk.quiet) if terms else None)
+                       gate is None and risk.quiet) if terms else None)  # with detail only
     return StrategyFlows(costs=costs, benefits=benefits, cost_sums_by_category=cost_sums,
                          benefit_sums_by_item=benefit_sums, gate=gate_block,
                          leased=tuple(tagged_flow(f"lease {k}")
