@@ -194,7 +194,7 @@ class FlowAccumulator:
             if out is None:
                 out = np.zeros((self.n_months, self.n_trials))
             if plain:  # one pass over the window, no mask written out
-                mask.product_add(out, *self._stacked(plain))
+                mask.product_add(out, *self._merged(plain))
             if scaled_terms:
                 profiles, coefficients = self._stacked(scaled_terms)
                 scaled = profiles @ coefficients
@@ -240,6 +240,25 @@ class FlowAccumulator:
         profiles = np.array([p for p, _, _ in terms], dtype=float).T.copy()
         coefficients = np.array([c for _, c, _ in terms], dtype=float)
         return profiles, coefficients
+
+    @staticmethod
+    def _merged(terms) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_stacked`, the coefficients of terms with the same profile (one-time
+        costs over a lead window, running costs with the same escalation) summed into one
+        row: fewer terms for a compiled pass over a window, the same product up to
+        rounding."""
+        profiles: list[np.ndarray] = []
+        coefficients: list[np.ndarray] = []
+        for profile, coefficient, _ in terms:
+            same = next((k for k, known in enumerate(profiles)
+                         if known is profile or np.array_equal(known, profile)), None)
+            if same is None:
+                profiles.append(profile)
+                coefficients.append(coefficient)
+            else:
+                coefficients[same] = coefficients[same] + coefficient
+        return (np.array(profiles, dtype=float).T.copy(),
+                np.array(coefficients, dtype=float))
 
     def _weighted_sums(self, sums: dict[str, np.ndarray], terms, weight: np.ndarray) -> None:
         """Per-label sums over trials of ``terms`` times ``weight`` ``(n_months, n)``: one
