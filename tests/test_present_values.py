@@ -28,11 +28,22 @@ from tests.test_phase_budget import funded_scenarios
 from tests.test_reference_events import FEATURES, event_scenarios, feature_scenario
 
 
+def drawn(scenario, n, seed):
+    """The draws of ``n`` trials from ``seed``, and a generator from ``seed + 1`` for the
+    test's own choices."""
+    return (draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed)),
+            np.random.default_rng(seed + 1))
+
+
 def assert_present_values_match(scenario, k, draws, go_lives=None, windows=None):
+    got = strategy_net_present_value(scenario, k, draws, go_lives, windows)
+    assert_equals_the_discounted_flows(got, scenario, k, draws, go_lives, windows)
+
+
+def assert_equals_the_discounted_flows(got, scenario, k, draws, go_lives, windows):
     flows = strategy_cash_flows(scenario, k, draws, go_lives, windows)
     pv_costs, pv_benefits = present_values(scenario.rate_monthly, flows.costs, flows.benefits)
     truth = pv_benefits - pv_costs
-    got = strategy_net_present_value(scenario, k, draws, go_lives, windows)
     assert got.shape == truth.shape
     np.testing.assert_allclose(got, truth, rtol=1e-10,
                                atol=1e-10 * (1.0 + np.abs(pv_costs).max()
@@ -42,10 +53,8 @@ def assert_present_values_match(scenario, k, draws, go_lives=None, windows=None)
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=funded_scenarios(), seed=st.integers(0, 2**32), per_trial=st.booleans())
 def test_present_values_from_terms_equal_the_discounted_flows(scenario, seed, per_trial):
-    n = 11
-    n_months = scenario.horizon_months
-    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
-    rng = np.random.default_rng(seed + 1)
+    n, n_months = 11, scenario.horizon_months
+    draws, rng = drawn(scenario, n, seed)
     for k, strategy in enumerate(scenario.strategies):
         n_phases = len(strategy.phases)
         go_lives = windows = None
@@ -71,10 +80,8 @@ def test_terms_timed_again_price_as_the_flows_at_the_new_months(scenario, seed, 
             if not isinstance(item.get(rate, 0.0), int | float):
                 item[rate] = 0.04
     scenario = parse_scenario(data)
-    n = 11
-    n_months = scenario.horizon_months
-    draws = draw(scenario, n, sampler="mc", rng=np.random.default_rng(seed))
-    rng = np.random.default_rng(seed + 1)
+    n, n_months = 11, scenario.horizon_months
+    draws, rng = drawn(scenario, n, seed)
     for k, strategy in enumerate(scenario.strategies):
         n_phases = len(strategy.phases)
         go_lives = np.sort(rng.integers(0, n_months + 1, size=(n_phases, n)), axis=0)
@@ -88,9 +95,6 @@ def test_terms_timed_again_price_as_the_flows_at_the_new_months(scenario, seed, 
             again = np.sort(rng.integers(0, n_months + 1, size=(n_phases, n)), axis=0)
             again_windows = again + rng.integers(0, 2, size=(n_phases, n))
         got = terms.net_present_value(again, again_windows)
-        flows = strategy_cash_flows(scenario, k, draws, again, again_windows)
-        pv_costs, pv_benefits = present_values(scenario.rate_monthly, flows.costs,
-                                               flows.benefits)
         dense = any(group is not None and group.varies_by_trial for group in (
             terms.parts.costs_base, terms.parts.costs_later, terms.parts.benefits_base,
             terms.parts.benefits_later))
@@ -99,9 +103,7 @@ def test_terms_timed_again_price_as_the_flows_at_the_new_months(scenario, seed, 
         # and from the lead window's end share masks the new months keep apart
         assert (got is None) == (dense or cut)
         if got is not None:
-            np.testing.assert_allclose(got, pv_benefits - pv_costs, rtol=1e-10,
-                                       atol=1e-10 * (1.0 + np.abs(pv_costs).max()
-                                                     + np.abs(pv_benefits).max()))
+            assert_equals_the_discounted_flows(got, scenario, k, draws, again, again_windows)
 
 
 def test_terms_are_not_timed_again_past_a_gate_or_risk_event():
