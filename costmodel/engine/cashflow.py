@@ -17,7 +17,7 @@ from ..scenario import CostItem, Gate, Scenario
 from ..uncertainty import Draws
 from .flows import FlowAccumulator, add_sums, present_value
 from .funding import fiscal_years
-from .metrics import present_values
+from .metrics import discount_factors, present_values
 from .risks import RiskBlock
 from .rollout import (
     AdoptionCurves,
@@ -143,6 +143,19 @@ class _Parts:
         (:meth:`fixed_group`, :meth:`cost_group`)."""
         return self.only in (None, "all") or (item.start_month is not None) == (
             self.only == "fixed")
+
+    @property
+    def groups(self) -> tuple[FlowAccumulator | None, ...]:
+        """Every group: the costs' (base, later), then the benefits'."""
+        return self.costs_base, self.costs_later, self.benefits_base, self.benefits_later
+
+    def net_present_value(self, discount: np.ndarray) -> np.ndarray:
+        """The benefits' present value less the costs' per trial ``(n_trials,)``
+        [currency], from the terms as they stand
+        (:func:`~costmodel.engine.flows.present_value`); ``discount``: each month's
+        factor."""
+        return present_value([(self.benefits_base, 1.0), (self.benefits_later, 1.0),
+                              (self.costs_base, -1.0), (self.costs_later, -1.0)], discount)
 
     def use_groups(self) -> list[FlowAccumulator]:
         """The cost groups with adoption of their own (for per-usage costs)."""
@@ -659,29 +672,25 @@ class TimedTerms:
         ``go_lives`` and lead windows ``windows`` (same forms; default: as planned),
         ``(n_trials,)`` [currency]: each mask's terms timed again by the same kind of
         window for the same phase, the adoption curves made again at the new go-lives.
-        ``None`` where
-        the terms cannot be re-timed: a gate or a risk event in these trials, a phase
-        whose months were the same in every trial (its terms then carry no mask), a term
-        whose profile varies by trial (its mask multiplied in), or a phase whose lead
-        window ended with its go-live here (its terms from either month on share one
-        mask) but not at the new months."""
+        ``None`` where the terms cannot be re-timed: a gate or a risk event in these
+        trials, a phase whose months were the same in every trial (its terms then carry
+        no mask), a term whose profile varies by trial (its mask multiplied in), or a
+        phase whose lead window ended with its go-live here (its terms from either month
+        on share one mask) but not at the new months."""
         timing = self.timing
         n_trials = timing.go_lives.shape[1]
         other = _Timing(timing.n_months, _months_per_trial(go_lives, self.planned, n_trials),
                         _months_per_trial(windows, self.planned, n_trials), timing.lead_time)
-        parts = self.parts
-        groups = (parts.benefits_base, parts.benefits_later, parts.costs_base,
-                  parts.costs_later)
+        groups = self.parts.groups
         if (not self.quiet or not timing.all_per_trial
                 or any(a and not b for a, b in zip(timing.aligned, other.coincide, strict=True))
                 or any(g is not None and g.varies_by_trial for g in groups)):
             return None
         base, later = _curves(timing.n_months, self.shares, other.go_lives, self.adoption)
-        discount = (1.0 + self.rate_monthly) ** -np.arange(timing.n_months)
-        return present_value([
-            (group.retimed(use, lambda mask: timing.retimed(mask, other)), sign)
-            for group, use, sign in zip(groups, (base, later, base, later),
-                                        (1.0, 1.0, -1.0, -1.0), strict=True)], discount)
+        again = _Parts(*(group.retimed(use, lambda mask: timing.retimed(mask, other))
+                         for group, use in zip(groups, (base, later, base, later),
+                                               strict=True)))
+        return again.net_present_value(discount_factors(self.rate_monthly, timing.n_months))
 
 
 @dataclass(frozen=True)
@@ -834,9 +843,7 @@ def strategy_net_present_value(scenario: Scenario, strategy_index: int, draws: D
         pv_costs, pv_benefits = present_values(rate, flows.costs, flows.benefits)
         return pv_benefits - pv_costs
     parts, _, _ = _start(scenario, strategy_index, draws, go_lives, windows, False)
-    discount = (1.0 + rate) ** -np.arange(scenario.horizon_months)
-    return present_value([(parts.benefits_base, 1.0), (parts.benefits_later, 1.0),
-                          (parts.costs_base, -1.0), (parts.costs_later, -1.0)], discount)
+    return parts.net_present_value(discount_factors(rate, scenario.horizon_months))
 
 
 def _without_gate(totals: dict, risk: RiskBlock, columns: np.ndarray, shares: list[float],

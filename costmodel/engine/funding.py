@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..funding_schema import Funding, Lease, Loan
-from .metrics import cumulative_rows
+from .metrics import cumulative_rows, discount_factors
 
 __all__ = [
     "FundingPlan",
@@ -309,7 +309,7 @@ def funding_metrics(plan: FundingPlan, rate: float, project: dict[str, np.ndarra
             by_year = plan.years @ (costs - benefits if budget.savings_count else costs)
         if unbudgeted is not None:
             by_year -= unbudgeted
-    discount = (1.0 + rate) ** -np.arange(n_months)
+    discount = discount_factors(rate, n_months)
     if "business_lowest" in project and plan.uniform_financing is not None:
         # the cash was run with the project's (block_metrics): the same sums, in one pass
         per_trial[0] = np.add.accumulate(discount * plan.loans)[-1] if n_months else 0.0

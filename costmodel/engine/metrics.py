@@ -15,6 +15,7 @@ from .. import finance
 __all__ = [
     "block_metrics",
     "cumulative_rows",
+    "discount_factors",
     "interpolate",
     "order_ranks",
     "present_values",
@@ -37,11 +38,17 @@ def cumulative_rows(flows: np.ndarray) -> np.ndarray:
     return out
 
 
+def discount_factors(rate: float, n_months: int) -> np.ndarray:
+    """``(1 + rate) ** -m`` for months ``m = 0 … n_months - 1``, ``rate`` per month: each
+    month's factor to month 0 ``(n_months,)``."""
+    return (1.0 + rate) ** -np.arange(n_months)
+
+
 def present_values(rate: float, costs: np.ndarray,
                    benefits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Present values at month 0 of month-major ``costs`` and ``benefits``
     ``(n_months, n)``, each ``(n,)`` [currency]."""
-    discount = (1.0 + rate) ** -np.arange(costs.shape[0])
+    discount = discount_factors(rate, costs.shape[0])
     return (np.einsum("t,tn->n", discount, costs), np.einsum("t,tn->n", discount, benefits))
 
 
@@ -67,7 +74,7 @@ def block_metrics(rate: float, costs: np.ndarray, benefits: np.ndarray,
     from costmodel._kernels import cash_pass  # numba: loaded on first use
 
     n_months, n = costs.shape
-    discount = (1.0 + rate) ** -np.arange(n_months)
+    discount = discount_factors(rate, n_months)
     cumulative = np.empty((n_months, n))
     net = np.empty((n_months, n))
     per_trial = np.empty((6 if financing is None else 8, n))
