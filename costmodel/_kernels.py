@@ -598,6 +598,31 @@ def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
 
 
 @njit(cache=True, nogil=True)
+def window_period_sums(out, profiles, coefficients, lo, hi, every, weight, period):
+    """:func:`window_present_value` for rows that split the months into periods (fiscal
+    years, say: ``period[m]`` the row of month ``m``, weight 1): ``out[r, t] += weight[t]
+    · Σ_{m in window, period[m] = r} Σ_k profiles[m, k] · coefficients[k, t]``, each
+    trial's months visited once rather than once per row (the same sums, so the same
+    bits)."""
+    n_months, n_terms = profiles.shape
+    totals = np.zeros(out.shape[0])
+    for t in range(out.shape[1]):
+        first, end, step = _window_months(lo[t], hi[t], every, n_months)
+        if first >= end:
+            continue
+        low, high = period[first], period[end - 1]
+        for r in range(low, high + 1):
+            totals[r] = 0.0
+        for m in range(first, end, step):
+            total = totals[period[m]]
+            for k in range(n_terms):
+                total += profiles[m, k] * coefficients[k, t]
+            totals[period[m]] = total
+        for r in range(low, high + 1):
+            out[r, t] += totals[r] * weight[t]
+
+
+@njit(cache=True, nogil=True)
 def cash_pass(costs, benefits, discount, cumulative, net_out, per_trial, snapshot, costs_to,
               offset, threshold):
     """One pass over month-major ``costs`` and ``benefits`` ``(n_months, n)``: the net

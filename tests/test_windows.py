@@ -87,3 +87,23 @@ def test_a_window_applied_equals_the_mask_applied(case):
     inside = months < n_months
     expected = np.where(inside, mask[np.minimum(months, n_months - 1), np.arange(n)], 0.0)
     np.testing.assert_array_equal(window.at(months), expected)
+
+
+@settings(max_examples=150)
+@given(case=windows_and_masks(), first_month=st.integers(0, 11))
+def test_sums_by_period_equal_the_projection_on_the_period_rows(case, first_month):
+    # periods as the fiscal years split the months: the sums once over each trial's months
+    # are the projection on each year's row, bit for bit, and the masked flows summed
+    from costmodel.engine.funding import fiscal_years
+
+    window, mask, rng = case
+    n_months, n = mask.shape
+    k = int(rng.integers(1, 4))
+    profiles = rng.normal(size=(n_months, k))
+    coefficients = rng.normal(size=(k, n))
+    years = fiscal_years(n_months, first_month)
+    got = window.period_sums(profiles, coefficients, years.argmax(axis=0), years.shape[0])
+    np.testing.assert_array_equal(got, window.project(years[:, :, None] * profiles,
+                                                      coefficients))
+    np.testing.assert_allclose(got, years @ ((profiles @ coefficients) * mask),
+                               rtol=1e-12, atol=1e-12)

@@ -128,6 +128,19 @@ class TrialWindow:
         ``(n_trials,)``, ``discounted`` the profiles times each month's discount factor."""
         return self.project(discounted[None], coefficients)[0]
 
+    def period_sums(self, profiles: np.ndarray, coefficients: np.ndarray,
+                    period: np.ndarray, n_periods: int) -> np.ndarray:
+        """:meth:`project` for rows that split the months into periods: the sums over
+        each period's months ``(n_periods, n_trials)``; ``period`` ``(n_months,)``: the
+        period (row) of each month, in order."""
+        from costmodel._kernels import window_period_sums
+
+        out = np.zeros((n_periods, self.n_trials))
+        window_period_sums(out, np.ascontiguousarray(profiles),
+                           np.ascontiguousarray(coefficients), self.lo, self.hi, self.every,
+                           self.weight, np.ascontiguousarray(period, dtype=np.int64))
+        return out
+
     def project(self, weighted: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
         """:meth:`present_value` for each row of ``weighted`` ``(n_rows, n_months, k)``
         (the profiles times a row of weights per month: a fiscal year's months, say) in
