@@ -582,28 +582,24 @@ def window_weighted_sums(out, coefficients, lo, hi, every, weight, keep, has_kee
 
 @njit(cache=True, nogil=True)
 def window_present_value(out, discounted, coefficients, lo, hi, every, weight):
-    """``out[r, t] += weight[t] · Σ_{m in window} Σ_k discounted[r, m, k] · coefficients[k,
-    t]`` for each row ``r`` of ``out`` ``(n_rows, n)`` and ``discounted`` ``(n_rows,
-    n_months, n_terms)`` (the profiles times each month's discount factor, or times a
-    fiscal year's months, say): per trial, only the months of its window."""
-    n_rows, n_months, n_terms = discounted.shape
-    for t in range(out.shape[1]):
+    """``out[t] += weight[t] · Σ_{m in window} Σ_k discounted[m, k] · coefficients[k, t]``:
+    per trial, only the months of its window."""
+    n_months, n_terms = discounted.shape
+    for t in range(out.size):
         first, end, step = _window_months(lo[t], hi[t], every, n_months)
-        for r in range(n_rows):
-            total = 0.0
-            for m in range(first, end, step):
-                for k in range(n_terms):
-                    total += discounted[r, m, k] * coefficients[k, t]
-            out[r, t] += total * weight[t]
+        total = 0.0
+        for m in range(first, end, step):
+            for k in range(n_terms):
+                total += discounted[m, k] * coefficients[k, t]
+        out[t] += total * weight[t]
 
 
 @njit(cache=True, nogil=True)
 def window_period_sums(out, profiles, coefficients, lo, hi, every, weight, period):
-    """:func:`window_present_value` for rows that split the months into periods (fiscal
-    years, say: ``period[m]`` the row of month ``m``, weight 1): ``out[r, t] += weight[t]
-    · Σ_{m in window, period[m] = r} Σ_k profiles[m, k] · coefficients[k, t]``, each
-    trial's months visited once rather than once per row (the same sums, so the same
-    bits)."""
+    """Sums of a window's terms by period (fiscal years, say: ``period[m]`` the row of
+    month ``m``, rows in month order): ``out[r, t] += weight[t] · Σ_{m in window, period[m]
+    = r} Σ_k profiles[m, k] · coefficients[k, t]``, per trial only the months of its
+    window, each visited once."""
     n_months, n_terms = profiles.shape
     totals = np.zeros(out.shape[0])
     for t in range(out.shape[1]):

@@ -502,7 +502,7 @@ def _by_year(acc: FlowAccumulator, years: np.ndarray, stopped: np.ndarray,
     from their flows formed and cut."""
     from costmodel._kernels import zero_from  # numba: loaded on first use
 
-    out = acc.project(years, years.argmax(axis=0))  # each month's fiscal year
+    out = acc.project(years)
     if stopped.size:
         flows = acc.take(stopped).total()
         zero_from(flows, np.arange(stopped.size), stop[stopped])

@@ -205,15 +205,17 @@ class FlowAccumulator:
             out = self._dense.copy() if out is None else np.add(out, self._dense, out=out)
         return np.zeros((self.n_months, self.n_trials)) if out is None else out
 
-    def project(self, matrix: np.ndarray, period: np.ndarray | None = None) -> np.ndarray:
-        """``matrix @ total()``, ``(k, n_trials)`` for ``matrix`` ``(k, n_months)`` (sums
-        over periods, say), the same sums up to rounding: ``(matrix @ P) @ C`` for plain
-        terms, and a short window's terms (a lead window, a dip) summed over its months
-        for each row of ``matrix`` (once over the months when ``period`` ``(n_months,)``
-        gives the row of each month, ``matrix`` then splitting the months into
-        consecutive periods: fiscal years, say); the other terms (scaled by use, over long
-        windows, dense) through their monthly flows."""
+    def project(self, matrix: np.ndarray) -> np.ndarray:
+        """``matrix @ total()``, ``(k, n_trials)`` for ``matrix`` ``(k, n_months)`` whose rows
+        split the months into consecutive periods (fiscal years, say: a single 1 in each
+        column), the same sums up to rounding: ``(matrix @ P) @ C`` for plain terms, and a
+        short window's terms (a lead window, a dip) summed by period over its months;
+        the other terms (scaled by use, over long windows, dense) through their monthly
+        flows."""
         out = np.zeros((matrix.shape[0], self.n_trials))
+        if matrix.shape[0] == 0:
+            return out
+        period = matrix.argmax(axis=0)  # each month's row
         if self._plain:
             profiles, coefficients = self._stacked(self._plain)
             out += (matrix @ profiles) @ coefficients
@@ -224,8 +226,7 @@ class FlowAccumulator:
                 rest._masked[key] = (mask, plain, scaled_terms)
                 continue
             profiles, coefficients = self._stacked(plain)
-            out += (mask.project(matrix[:, :, None] * profiles, coefficients) if period is None
-                    else mask.period_sums(profiles, coefficients, period, matrix.shape[0]))
+            out += mask.period_sums(profiles, coefficients, period, matrix.shape[0])
         if not rest.empty:
             out += matrix @ rest.total()
         return out

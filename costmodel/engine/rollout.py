@@ -173,9 +173,9 @@ class AdoptionCurves:
             raise ValueError(f"discount has shape {np.shape(discount)}; expected one factor "
                              f"per month, ({self.n_months},)")
         out = np.zeros(((self.n_months + 11) // 12, self.n_trials))
+        discount = np.ascontiguousarray(discount, dtype=float)
         for scale, q, go_live, first in self.phases:
-            discounted_logistic(out, np.ascontiguousarray(discount, dtype=float), scale, q,
-                                go_live, first)
+            discounted_logistic(out, discount, scale, q, go_live, first)
         return out
 
 

@@ -126,29 +126,23 @@ class TrialWindow:
     def present_value(self, discounted: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
         """``Σ_m Σ_k discounted[m, k] · coefficients[k, t] · window[m, t]`` per trial
         ``(n_trials,)``, ``discounted`` the profiles times each month's discount factor."""
-        return self.project(discounted[None], coefficients)[0]
+        from costmodel._kernels import window_present_value
+
+        out = np.zeros(self.n_trials)
+        window_present_value(out, np.ascontiguousarray(discounted),
+                             np.ascontiguousarray(coefficients), self.lo, self.hi,
+                             self.every, self.weight)
+        return out
 
     def period_sums(self, profiles: np.ndarray, coefficients: np.ndarray,
                     period: np.ndarray, n_periods: int) -> np.ndarray:
-        """:meth:`project` for rows that split the months into periods: the sums over
-        each period's months ``(n_periods, n_trials)``; ``period`` ``(n_months,)``: the
-        period (row) of each month, in order."""
+        """``Σ_{m in period r} Σ_k profiles[m, k] · coefficients[k, t] · window[m, t]``,
+        ``(n_periods, n_trials)``: the window's terms summed by period; ``period``
+        ``(n_months,)``: the period (row) of each month, in order."""
         from costmodel._kernels import window_period_sums
 
         out = np.zeros((n_periods, self.n_trials))
         window_period_sums(out, np.ascontiguousarray(profiles),
                            np.ascontiguousarray(coefficients), self.lo, self.hi, self.every,
                            self.weight, np.ascontiguousarray(period, dtype=np.int64))
-        return out
-
-    def project(self, weighted: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-        """:meth:`present_value` for each row of ``weighted`` ``(n_rows, n_months, k)``
-        (the profiles times a row of weights per month: a fiscal year's months, say) in
-        one pass over the windows, ``(n_rows, n_trials)``."""
-        from costmodel._kernels import window_present_value
-
-        out = np.zeros((weighted.shape[0], self.n_trials))
-        window_present_value(out, np.ascontiguousarray(weighted),
-                             np.ascontiguousarray(coefficients), self.lo, self.hi,
-                             self.every, self.weight)
         return out
