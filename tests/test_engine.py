@@ -704,6 +704,20 @@ def test_row_percentiles_on_extreme_finite_rows(row):
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("bins", [None, 1024, 8192])
+def test_row_percentiles_of_long_rows_whose_far_values_stretch_the_range(bins):
+    # a long row's bulk, a point mass and a few far values: whatever the bins, the
+    # reference is np.percentile
+    rng = np.random.default_rng(7)
+    store = rng.normal(0.0, 1.0, (3, 40_000)).astype(np.float32)
+    store[0, :9] = 1e9  # far values: the bulk falls in one coarse bin
+    store[1, ::3] = 2.5  # a point mass a third of the row
+    store[2, :2] = -1e12
+    got = row_percentiles(store, BAND_LEVELS, bins)
+    expected = np.percentile(store.astype(np.float64), BAND_LEVELS, axis=1)
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_row_percentiles_known_values():
     store = np.arange(101, dtype=np.float32)[None, :].repeat(2, axis=0)
     store[1] = 7.0  # a constant row

@@ -154,7 +154,7 @@ def interpolate(lows: np.ndarray, highs: np.ndarray, weight: np.ndarray) -> np.n
     return np.where(weight >= 0.5, highs - diff * (1 - weight), lows + diff * weight)
 
 
-def row_percentiles(store, levels, bins: int = 1024) -> np.ndarray:
+def row_percentiles(store, levels, bins: int | None = None) -> np.ndarray:
     """Exact linear-interpolation percentiles of each row, shape ``(len(levels), n_rows)``.
 
     ``store`` is an array ``(n_rows, n)`` or a sequence of arrays ``(n_rows, n_i)`` whose
@@ -163,7 +163,11 @@ def row_percentiles(store, levels, bins: int = 1024) -> np.ndarray:
     a histogram of each row locates the bins holding the needed order statistics, and only
     the values in those bins are sorted, in compiled code that releases the GIL
     (:func:`costmodel._kernels.order_statistics`), so strategies' bands are computed side
-    by side on threads. Rows must be finite.
+    by side on threads. Rows must be finite. ``bins``: the histogram's bins [count];
+    by default a quarter of the row's length, between 1,024 and 8,192 (a long row's bulk
+    then falls in fine bins even when a few far values stretch its range, so the bins
+    holding the ranks stay small: 100,000 trials' bands 22 -> 18 ms a strategy, more
+    where deferral spreads the range).
 
     Examples
     --------
@@ -179,6 +183,7 @@ def row_percentiles(store, levels, bins: int = 1024) -> np.ndarray:
     levels = np.asarray(levels, dtype=float)
     n_rows, n = parts[0].shape[0], sum(part.shape[1] for part in parts)
     low_rank, high_rank, weight = order_ranks(levels, n)
+    bins = min(max(n // 4, 1024), 8192) if bins is None else bins
     ranks = np.unique(np.concatenate([low_rank, high_rank]))
     at = {int(k): i for i, k in enumerate(ranks)}
     lows, highs = [at[int(k)] for k in low_rank], [at[int(k)] for k in high_rank]
