@@ -55,6 +55,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from .distributions import Distribution
+from .engine.trials import per_trial
 from .errors import CostModelError
 from .results import METRIC_NAMES, Results
 from .scenario import Scenario
@@ -522,8 +523,7 @@ def rank_correlations(scenario: Scenario, *, metric: str = "npv", trials: int | 
                  replicates=replicates)
     y = _metric_values(simulate_draws(scenario, draws, label=sampler), metric)
     inputs = uncertain_inputs(scenario)
-    columns = [np.broadcast_to(np.asarray(draws[item.path], dtype=float), (n,))
-               for item in inputs]
+    columns = [per_trial(draws[item.path], n) for item in inputs]
     labels = [item.label for item in inputs]
     owners: list[int | None] = [item.path[1] if item.path[0] == "strategies" else None
                                 for item in inputs]

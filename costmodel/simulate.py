@@ -229,21 +229,23 @@ class _StrategyRun:
 
     @staticmethod
     def _moves_most(deferral) -> bool:
-        """Whether the budget moved most of a block's trials."""
+        """Whether the budget moved most of a block's trials (the deferred flows then keep
+        their terms, to price every trial again from them)."""
         return 2 * int(deferral.deferred.sum()) > deferral.deferred.size
 
     def _without_deferral(self, draws: Draws, go_lives: np.ndarray, deferral,
                           npv: np.ndarray, terms: TimedTerms | None) -> np.ndarray:
         """The project NPV had the budget deferred nothing: the trials it moved priced
-        again with their go-lives after slip alone. Where it moved most of them, all
-        trials, from the deferred flows' own ``terms`` re-timed where they can be
+        again with their go-lives after slip alone. Where it moved most of them (the
+        deferred flows then kept their ``terms``, see :meth:`_moves_most`), all trials,
+        from those terms re-timed where they can be
         (:meth:`~costmodel.engine.cashflow.TimedTerms.net_present_value`); else those
         trials alone, their terms added again (:func:`strategy_net_present_value`)."""
         out = npv.copy()
         moved = np.flatnonzero(deferral.deferred)
         if moved.size == 0:
             return out
-        every = self._moves_most(deferral)  # price all, copy nothing
+        every = terms is not None  # price all, copy nothing
         again = terms.net_present_value(go_lives) if every else None
         if again is None:
             again = strategy_net_present_value(

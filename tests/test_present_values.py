@@ -95,9 +95,8 @@ def test_terms_timed_again_price_as_the_flows_at_the_new_months(scenario, seed, 
             again = np.sort(rng.integers(0, n_months + 1, size=(n_phases, n)), axis=0)
             again_windows = again + rng.integers(0, 2, size=(n_phases, n))
         got = terms.net_present_value(again, again_windows)
-        dense = any(group is not None and group.varies_by_trial for group in (
-            terms.parts.costs_base, terms.parts.costs_later, terms.parts.benefits_base,
-            terms.parts.benefits_later))
+        dense = any(group is not None and group.varies_by_trial
+                    for group in terms.parts.groups)
         cut = aligned and not common and bool((again != again_windows).any())
         # re-timed unless a term's profile varies by trial, or the terms from the go-live
         # and from the lead window's end share masks the new months keep apart
