@@ -56,6 +56,15 @@ __all__ = ["CHUNK_TRIALS", "simulate", "simulate_draws", "simulate_point"]
 #: block's ``(n_months, n_trials)`` arrays stay in cache.
 CHUNK_TRIALS = 8_192
 
+#: A strategy whose budget defers runs blocks this many times as long. Its blocks carry
+#: work that does not grow with their trials (the phases' budget terms and searches set
+#: up, the NPV without deferral, the funding figures: 10.0 ms for two blocks of 8,192
+#: trials, 9.0 ms for one of 16,384), while its flows and metrics take 4-8 % longer a
+#: trial at the larger size. On two workers the invoice example's 100,000-trial run with
+#: its deferring plan took 4.5 % less time this way (median of 40 interleaved pairs; the
+#: run without a deferring plan, unchanged, within 1.5 %).
+DEFERRING_CHUNK_FACTOR = 2
+
 #: Trials drawn at once: a larger round is drawn in segments of whole replicates (plain
 #: Monte Carlo: of this many trials), one strategy after the other, so the draws held in
 #: memory stay bounded however many trials are asked for.
@@ -155,8 +164,11 @@ class _StrategyRun:
 
     def blocks(self, draws: Draws, chunk: int) -> list[Callable[[], tuple]]:
         """The block tasks of one segment's ``draws``: contiguous slices of ``chunk``
-        trials, each writing its own slice of the round's per-trial arrays (after the
-        round's earlier segments)."""
+        trials (:data:`DEFERRING_CHUNK_FACTOR` times that where the budget defers), each
+        writing its own slice of the round's per-trial arrays (after the round's earlier
+        segments)."""
+        if self.defers:
+            chunk *= DEFERRING_CHUNK_FACTOR
         outputs = self.rounds[-1]
         offset, n_trials = outputs.filled, draws.n_trials
         outputs.filled += n_trials
@@ -334,7 +346,8 @@ def simulate(
         ``trials``, more trials are added in rounds until it is met or
         ``simulation.max_trials`` is reached. The manifest says which.
     chunk_trials : int, optional
-        Trials per block of the engine (memory and speed only; results do not depend on it).
+        Trials per block of the engine, twice as many for a strategy whose budget defers
+        (memory and speed only; results do not depend on it).
     workers : int, optional
         Threads that run blocks side by side (default: the usable cores, at most four);
         results do not depend on it.
