@@ -1,11 +1,11 @@
 """The orchestrator: Scenario -> draws -> engine -> metrics -> Results.
 
-Runs of any size go through in blocks of :data:`CHUNK_TRIALS` trials, one strategy at a
-time, so memory stays bounded: per strategy only the per-trial outputs (allocated once per
-round and filled in place) and the band store of cumulative cash span the whole run; past
-a pilot the store keeps only the values near the band levels
-(:mod:`costmodel.engine.bands`). Every strategy reads the same draws (common random
-numbers), so differences between strategies are paired.
+Runs of any size go through in blocks of :data:`CHUNK_TRIALS` trials (a strategy whose budget
+defers: :data:`DEFERRING_CHUNK_FACTOR` times that), one strategy at a time, so memory stays
+bounded: per strategy only the per-trial outputs (allocated once per round and filled in
+place) and the band store of cumulative cash span the whole run; past a pilot the store keeps
+only the values near the band levels (:mod:`costmodel.engine.bands`). Every strategy reads
+the same draws (common random numbers), so differences between strategies are paired.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ from .uncertainty import Draws, Sampler, block_sizes, draw, replicate_count
 __all__ = ["CHUNK_TRIALS", "simulate", "simulate_draws", "simulate_point"]
 
 #: Trials per block: large enough to amortise Python overhead, small enough that a
-#: block's ``(n_months, n_trials)`` arrays stay in cache.
+#: block's ``(n_months, n_trials)`` arrays stay in cache (but see
+#: :data:`DEFERRING_CHUNK_FACTOR`).
 CHUNK_TRIALS = 8_192
 
 #: A strategy whose budget defers runs blocks this many times as long. Its blocks carry
@@ -346,8 +347,8 @@ def simulate(
         ``trials``, more trials are added in rounds until it is met or
         ``simulation.max_trials`` is reached. The manifest says which.
     chunk_trials : int, optional
-        Trials per block of the engine, twice as many for a strategy whose budget defers
-        (memory and speed only; results do not depend on it).
+        Trials per block of the engine, :data:`DEFERRING_CHUNK_FACTOR` times as many for a
+        strategy whose budget defers (memory and speed only; results do not depend on it).
     workers : int, optional
         Threads that run blocks side by side (default: the usable cores, at most four);
         results do not depend on it.

@@ -148,6 +148,29 @@ def test_chunking_does_not_change_results(sampler, path):
                 np.testing.assert_allclose(mine[key], theirs[key], rtol=1e-12, atol=1e-9)
 
 
+def test_a_deferring_strategy_runs_longer_blocks(monkeypatch):
+    # the invoice example's phased plan defers to its budget: DEFERRING_CHUNK_FACTOR times
+    # as many trials a block as its all-at-once plan (500 trials: 4 blocks of 128, 8 of 64)
+    simulate_module = sys.modules["costmodel.simulate"]
+    widths: dict[int, list[int]] = {}
+    blocks = simulate_module._StrategyRun.blocks
+
+    def counted(run, draws, chunk):
+        tasks = blocks(run, draws, chunk)
+        widths.setdefault(run.index, []).extend(task.args[1].stop - task.args[1].start
+                                                for task in tasks)
+        return tasks
+
+    monkeypatch.setattr(simulate_module._StrategyRun, "blocks", counted)
+    scenario = load_scenario(INVOICE)
+    simulate(scenario, trials=TRIALS, seed=5, sampler="mc", chunk_trials=64)
+    assert [defers(scenario, k) for k in range(2)] == [False, True]
+    factor = simulate_module.DEFERRING_CHUNK_FACTOR
+    assert factor > 1
+    assert widths[0] == [64] * 7 + [TRIALS - 7 * 64]
+    assert widths[1] == [64 * factor] * (TRIALS // (64 * factor)) + [TRIALS % (64 * factor)]
+
+
 @pytest.mark.parametrize("sampler", ["mc", "sobol"])
 def test_threads_do_not_change_results(sampler):
     # blocks run side by side on a thread pool; the per-label sums are merged in block
