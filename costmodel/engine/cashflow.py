@@ -678,13 +678,14 @@ class TimedTerms:
         phase whose lead window ended with its go-live here (its terms from either month
         on share one mask) but not at the new months."""
         timing = self.timing
+        groups = self.parts.groups
+        if (not self.quiet or not timing.all_per_trial
+                or any(g is not None and g.varies_by_trial for g in groups)):
+            return None
         n_trials = timing.go_lives.shape[1]
         other = _Timing(timing.n_months, _months_per_trial(go_lives, self.planned, n_trials),
                         _months_per_trial(windows, self.planned, n_trials), timing.lead_time)
-        groups = self.parts.groups
-        if (not self.quiet or not timing.all_per_trial
-                or any(a and not b for a, b in zip(timing.aligned, other.coincide, strict=True))
-                or any(g is not None and g.varies_by_trial for g in groups)):
+        if any(a and not b for a, b in zip(timing.aligned, other.coincide, strict=True)):
             return None
         base, later = _curves(timing.n_months, self.shares, other.go_lives, self.adoption)
         again = _Parts(*(group.retimed(use, lambda mask: timing.retimed(mask, other))
